@@ -1,0 +1,177 @@
+"""The Camunda 7 modelling dialect, honoured in full on top of SpiffWorkflow's Camunda parser.
+
+SpiffWorkflow's parser keeps forms (only with a formKey), decision references and properties; it
+drops assignment, due dates, priorities and external service tasks, and expects bare Python where
+Camunda users write `${…}` or plain ISO 8601. Every parser class here gets the same mixin so that
+whatever a process owner sets in a modeler's properties panel reaches the task spec, in
+`task_spec.extensions` (see `CamundaExtensions`), and is checked at deploy time.
+"""
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.specs.base import TaskSpec
+
+from . import expressions
+from .forms import Form, FormField
+
+CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
+
+
+@dataclass
+class CamundaExtensions:
+    """Everything the Camunda properties panel can set on an element that the runtime acts on."""
+    properties: dict[str, str] = field(default_factory=dict)
+    assignee: str | None = None
+    candidate_users: str | None = None
+    candidate_groups: str | None = None
+    due_date: str | None = None
+    follow_up_date: str | None = None
+    priority: str | None = None
+    implementation: str | None = None  # 'external' for service tasks; other kinds are refused
+    topic: str | None = None
+    result_variable: str | None = None
+    input_parameters: dict[str, str] = field(default_factory=dict)
+    output_parameters: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key, default=None):  # SpiffWorkflow reads extensions like a dict in a few places
+        return self.properties.get(key, default)
+
+
+class ExternalServiceTask(BpmnSpecMixin):
+    """A `camunda:type="external"` service task: the engine stops here and the worker runs its job."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = True
+
+
+class DecisionTask(BusinessRuleTask):
+    """Business rule task that honours `camunda:resultVariable` (else outputs merge into the data)."""
+
+    def _run_hook(self, my_task):
+        variable = my_task.task_spec.extensions.result_variable
+        if not variable:
+            return super()._run_hook(my_task)
+        my_task.data[variable] = self.dmnEngine.result(my_task)
+        return TaskSpec._run_hook(self, my_task)
+
+
+class CamundaDialectMixin:
+    """Shared by every element parser: conditions, timers and Camunda extension attributes."""
+
+    def parse_condition(self, sequence_flow):
+        expression = first(self._xpath(sequence_flow, './/bpmn:conditionExpression'))
+        if expression is None:
+            return None
+        if expression.get(f"{CAMUNDA}resource") or expression.get("language") not in (None, "", "python"):
+            self.raise_validation_exception("只支持内联的 Python 条件表达式（不支持脚本语言或外部资源）")
+        return expressions.unwrap(expression.text or "") or None
+
+    def parse_timer_event(self, event):
+        definition = super().parse_timer_event(event)
+        definition.expression = expressions.timer_expression(definition.expression or "")
+        return definition
+
+    def parse_extensions(self, node=None):
+        node = node if node is not None else self.node
+        ext = CamundaExtensions()
+        for prop in self._xpath(node, './bpmn:extensionElements/camunda:properties/camunda:property'):
+            ext.properties[prop.get('name')] = prop.get('value')
+        ext.assignee = node.get(f"{CAMUNDA}assignee")
+        ext.candidate_users = node.get(f"{CAMUNDA}candidateUsers")
+        ext.candidate_groups = node.get(f"{CAMUNDA}candidateGroups")
+        ext.due_date = node.get(f"{CAMUNDA}dueDate")
+        ext.follow_up_date = node.get(f"{CAMUNDA}followUpDate")
+        ext.priority = node.get(f"{CAMUNDA}priority")
+        ext.topic = node.get(f"{CAMUNDA}topic")
+        ext.result_variable = node.get(f"{CAMUNDA}resultVariable")
+        for kind in ("class", "expression", "delegateExpression", "type"):
+            if node.get(f"{CAMUNDA}{kind}") is not None:
+                ext.implementation = node.get(f"{CAMUNDA}{kind}") if kind == "type" else kind
+        for param in self._xpath(node, './bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter'):
+            ext.input_parameters[param.get('name')] = _parameter_value(self, param)
+        for param in self._xpath(node, './bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter'):
+            ext.output_parameters[param.get('name')] = _parameter_value(self, param)
+        return ext
+
+
+def _parameter_value(parser, param) -> str:
+    """A parameter's value as a Camunda-style string: literal text, or `${expr}`."""
+    if len(param):
+        child = param[0]
+        if child.tag == f"{CAMUNDA}script":
+            parser.raise_validation_exception(f"参数“{param.get('name')}”使用脚本，不受支持；请改用 ${{表达式}}")
+        if child.tag == f"{CAMUNDA}list":
+            items = [v.text or "" for v in child]
+            return "${[" + ", ".join(expressions.unwrap(i) if expressions.is_wrapped(i) else repr(i)
+                                     for i in items) + "]}"
+        if child.tag == f"{CAMUNDA}map":
+            entries = [(e.get("key"), e.text or "") for e in child]
+            return "${{" + ", ".join(f"{k!r}: " + (expressions.unwrap(v) if expressions.is_wrapped(v) else repr(v))
+                                     for k, v in entries) + "}}"
+    return param.text or ""
+
+
+class CamundaUserTaskParser(UserTaskParser):
+    def create_task(self):
+        return self.spec_class(self.spec, self.bpmn_id, form=self.get_form(), **self.bpmn_attributes)
+
+    def get_form(self):
+        """Generated task forms: `camunda:formData` is read whether or not a formKey is set."""
+        form = Form()
+        for xml_field in self.xpath('./bpmn:extensionElements/camunda:formData/camunda:formField'):
+            f = FormField(id=xml_field.get('id') or "", label=xml_field.get('label') or xml_field.get('id') or "",
+                          type=xml_field.get('type') or "string", default=xml_field.get('defaultValue'))
+            for child in xml_field:
+                if child.tag == f"{CAMUNDA}value":
+                    f.options.append((child.get('id'), child.get('name') or child.get('id')))
+                elif child.tag == f"{CAMUNDA}properties":
+                    for p in child:
+                        f.properties[p.get('id')] = p.get('value')
+                elif child.tag == f"{CAMUNDA}validation":
+                    for c in child:
+                        f.constraints[c.get('name')] = c.get('config')
+            form.fields.append(f)
+        return form
+
+
+class CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
+    def create_task(self):
+        if not self.node.get(f"{CAMUNDA}decisionRef"):
+            self.raise_validation_exception("业务规则任务缺少 camunda:decisionRef（决策表引用）")
+        return super().create_task()
+
+
+_SPECIFIC = {
+    full_tag('userTask'): (CamundaUserTaskParser, UserTask),
+    full_tag('businessRuleTask'): (CamundaBusinessRuleTaskParser, DecisionTask),
+    full_tag('serviceTask'): (None, ExternalServiceTask),
+    full_tag('sendTask'): (None, ExternalServiceTask),
+}
+
+
+def _dialect_parser_classes():
+    from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+
+    classes = {**CamundaParser.PARSER_CLASSES, **CamundaParser.OVERRIDE_PARSER_CLASSES}
+    result = {}
+    for tag, (parser_cls, spec_cls) in classes.items():
+        specific_parser, specific_spec = _SPECIFIC.get(tag, (parser_cls, spec_cls))
+        base = specific_parser or CamundaTaskParser
+        result[tag] = (type(f"Dialect{base.__name__}", (CamundaDialectMixin, base), {}), specific_spec or spec_cls)
+    return result
+
+
+class DialectParser(CamundaParser):
+    """The parser every deployment goes through."""
+    OVERRIDE_PARSER_CLASSES = _dialect_parser_classes()
+
+
+__all__ = ["DialectParser", "CamundaExtensions", "ExternalServiceTask", "ValidationException"]

@@ -1,0 +1,148 @@
+"""Expressions and scripts from diagrams, run in a restricted Python environment.
+
+Process owners write expressions in the Camunda style: `${approved}` or `${deadline('handling')}`.
+Inside `${…}` is a Python expression over the task data and the functions registered here; text
+without `${…}` is a literal, as in Camunda (an assignee `zhangsan`, a due date `P7D`). Timer
+definitions and sequence-flow conditions also accept a bare Python expression, as SpiffWorkflow does.
+
+The environment exposes a short list of harmless builtins and the registered functions; names and
+attributes starting with an underscore are refused, which closes the usual ways out of `eval`.
+"""
+import ast
+import re
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Callable
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+_WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+_ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_RECURRING = re.compile(r"^R\d*/.+$")
+
+SAFE_BUILTINS = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in ("abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance",
+                 "len", "list", "map", "max", "min", "range", "round", "set", "sorted", "str", "sum",
+                 "tuple", "zip", "None", "True", "False")
+}
+
+# Functions available to every expression. Other modules add theirs with `expression_function`.
+FUNCTIONS: dict[str, Callable] = {}
+
+
+def expression_function(name: str | None = None):
+    def register(fn):
+        FUNCTIONS[name or fn.__name__] = fn
+        return fn
+    return register
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@expression_function("now")
+def now_iso() -> str:
+    """The current time as an ISO 8601 string (UTC)."""
+    return _now().isoformat()
+
+
+@expression_function("today")
+def today_iso() -> str:
+    return _now().astimezone().date().isoformat()
+
+
+@expression_function()
+def add_days(start: str, days: int) -> str:
+    """Calendar days after an ISO date or time; working-day arithmetic lives in the work calendar."""
+    value = datetime.fromisoformat(start) if "T" in start else date.fromisoformat(start)
+    return (value + timedelta(days=days)).isoformat()
+
+
+class ExpressionError(ValueError):
+    pass
+
+
+def is_wrapped(text: str | None) -> bool:
+    return bool(text and _WRAPPED.match(text))
+
+
+def unwrap(text: str) -> str:
+    """`${expr}` -> `expr`; anything else unchanged."""
+    m = _WRAPPED.match(text or "")
+    return m.group(1).strip() if m else (text or "").strip()
+
+
+def is_iso_literal(text: str) -> bool:
+    t = text.strip()
+    return bool(_ISO_DURATION.match(t.upper()) or _ISO_DATETIME.match(t) or _ISO_RECURRING.match(t.upper()))
+
+
+def timer_expression(text: str) -> str:
+    """The Python expression for a timer definition: ISO 8601 literals become string constants."""
+    t = (text or "").strip()
+    if is_wrapped(t):
+        return unwrap(t)
+    if is_iso_literal(t):
+        return repr(t)
+    return t
+
+
+def check(expression: str) -> None:
+    """Raise ExpressionError if the expression does not compile or reaches for private attributes."""
+    _checked(expression)
+
+
+@lru_cache(maxsize=4096)
+def _checked(expression: str) -> ast.AST:
+    try:
+        tree = ast.parse(expression, mode="exec")
+    except SyntaxError as e:
+        raise ExpressionError(f"表达式无法编译：{expression!r}（{e.msg}，第 {e.lineno} 行）") from None
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        if name and name.startswith("_"):
+            raise ExpressionError(f"表达式不允许使用以下划线开头的名称：{name}")
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
+            raise ExpressionError("表达式和脚本不允许 import / global")
+    return tree
+
+
+class RestrictedEnvironment(TaskDataEnvironment):
+    def __init__(self):
+        super().__init__({"__builtins__": SAFE_BUILTINS, **FUNCTIONS})
+
+    def evaluate(self, expression, context, external_context=None):
+        _checked(expression)
+        self.globals.update(FUNCTIONS)  # functions registered after start-up are seen too
+        return super().evaluate(expression, context, external_context)
+
+    def execute(self, script, context, external_context=None):
+        _checked(script)
+        self.globals.update(FUNCTIONS)
+        return super().execute(script, context, external_context)
+
+
+class ScriptEngine(PythonScriptEngine):
+    def __init__(self):
+        super().__init__(environment=RestrictedEnvironment())
+
+    def validate(self, expression):
+        _checked(expression)
+
+    def value(self, task, text: str | None):
+        """Evaluate a Camunda-style attribute value: `${expr}` is evaluated, anything else is a literal."""
+        if text is None:
+            return None
+        if is_wrapped(text):
+            return self.evaluate(task, unwrap(text))
+        return text
+
+    def evaluate_data(self, data: dict, expression: str):
+        """Evaluate an expression against plain data (no task), e.g. when trying a decision table."""
+        return self.environment.evaluate(expression, dict(data))
+
+
+SCRIPT_ENGINE = ScriptEngine()

@@ -1,0 +1,33 @@
+"""History service: the audit trail of every instance (who did what, when, with which data)."""
+from sqlalchemy import select
+
+from ..models import AuditEvent
+
+ACTION_LABELS = {
+    "instance_started": "启动流程",
+    "task_created": "生成待办",
+    "task_claimed": "认领任务",
+    "task_unclaimed": "退回待认领",
+    "task_completed": "办理完成",
+    "task_cancelled": "任务取消",
+    "step": "自动执行",
+    "timer_fired": "定时器触发",
+    "job_done": "服务任务完成",
+    "job_failed": "服务任务失败",
+    "incident": "产生故障",
+    "incident_retried": "故障重试",
+    "incident_skipped": "故障跳过",
+    "instance_completed": "流程结束",
+}
+
+
+def record(session, instance_id, action, actor=None, element_id=None, element_name=None, detail=None):
+    session.add(AuditEvent(instance_id=instance_id, action=action,
+                           actor_id=getattr(actor, "id", None),
+                           actor_name=getattr(actor, "display_name", None) or "系统",
+                           element_id=element_id, element_name=element_name, detail=detail))
+
+
+def for_instance(session, instance_id) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.at, AuditEvent.id)))

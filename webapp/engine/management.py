@@ -1,0 +1,255 @@
+"""Management service: fire due timers, run service-task jobs, and handle incidents.
+
+The worker polls only the `timers` and `jobs` tables for rows that are due; an instance is loaded only
+when one of its rows is. A timer fires inside one transaction together with the engine steps and
+the saved state, so it fires exactly once however many workers run. A job is claimed with a lease
+(`locked_until`); a worker that dies mid-job leaves the lease to expire and another picks it up.
+On PostgreSQL rows are claimed with `FOR UPDATE SKIP LOCKED`.
+"""
+import logging
+import os
+import socket
+import time as _time
+import traceback
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+
+from service_tasks import TOPICS
+
+from ..models import Incident, Instance, Job, Notification, RoleAssignment, SideEffect, Timer, Unit, User, utcnow
+from . import history
+from .errors import ConcurrentUpdate, EngineError, NotFound
+from .expressions import SCRIPT_ENGINE, is_wrapped, unwrap
+
+log = logging.getLogger(__name__)
+
+
+class JobContext:
+    """What a service-task function may use. Database writes are collected and saved with the job."""
+
+    def __init__(self, db, job: Job, business_key: str):
+        self.db = db
+        self.job_id = job.id
+        self.instance_id = job.instance_id
+        self.business_key = business_key
+        self.pending: list = []
+
+    def resolve_users(self, users=None, group=None, unit=None) -> list[int]:
+        with self.db.read() as session:
+            ids = set()
+            names = [u.strip() for u in (users or "").split(",") if u.strip()] if isinstance(users, str) else users or []
+            if names:
+                ids.update(session.scalars(select(User.id).where(User.username.in_(names), User.active)))
+            if group:
+                query = select(RoleAssignment.user_id).where(RoleAssignment.role_code == group)
+                if unit:
+                    query = query.join(Unit, Unit.id == RoleAssignment.unit_id).where(Unit.code == unit)
+                ids.update(session.scalars(query))
+            return sorted(ids)
+
+    def add_notification(self, user_id: int, subject: str, body: str = ""):
+        self.pending.append(Notification(user_id=user_id, instance_id=self.instance_id, subject=subject, body=body))
+
+    def once(self, key: str) -> bool:
+        """True if the outside effect `key` has not yet happened for this job (call `done` right after it)."""
+        with self.db.read() as session:
+            return session.scalar(select(SideEffect.id).where(SideEffect.job_id == self.job_id,
+                                                              SideEffect.key == key)) is None
+
+    def done(self, key: str) -> None:
+        with self.db.write() as session:
+            session.add(SideEffect(job_id=self.job_id, key=key))
+
+
+class Management:
+    def __init__(self, db, runtime, settings):
+        self.db = db
+        self.runtime = runtime
+        self.settings = settings
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+
+    # --- timers ---
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        fired = 0
+        for _ in range(limit):
+            if not self._fire_one_timer():
+                break
+            fired += 1
+        return fired
+
+    def _fire_one_timer(self) -> bool:
+        now = utcnow()
+        with self.db.write() as session:
+            query = (select(Timer).join(Instance, Instance.id == Timer.instance_id)
+                     .where(Timer.due_at <= now, Instance.status == "running").order_by(Timer.due_at).limit(1))
+            if not self.db.is_sqlite:
+                query = query.with_for_update(of=Timer, skip_locked=True)
+            timer = session.scalars(query).first()
+            if timer is None:
+                return False
+            guid, element_id, name, instance_id = timer.task_guid, timer.element_id, timer.name, timer.instance_id
+            unit = self.runtime.load(session, instance_id)
+            unit.workflow.refresh_timers()
+            unit.do_engine_steps()
+            still_waiting = any(str(t.id) == guid for t in unit.workflow.event_manager.tasks.values())
+            history.record(session, instance_id, "timer_fired", None, element_id, name,
+                           detail={"due_at": timer.due_at.isoformat()})
+            unit.save()
+            if still_waiting:  # the engine's clock is a hair behind ours: look again shortly
+                row = session.scalars(select(Timer).where(Timer.task_guid == guid)).first()
+                if row is not None:
+                    row.due_at = now + timedelta(seconds=1)
+            return True
+
+    # --- jobs ---
+
+    def run_jobs(self, limit: int = 100) -> int:
+        count = 0
+        for _ in range(limit):
+            job = self._claim_job()
+            if job is None:
+                break
+            self._execute(job)
+            count += 1
+        return count
+
+    def _claim_job(self) -> Job | None:
+        now = utcnow()
+        with self.db.write() as session:
+            runnable = or_(and_(Job.status == "pending", Job.run_at <= now),
+                           and_(Job.status == "running", Job.locked_until < now))
+            query = (select(Job).join(Instance, Instance.id == Job.instance_id)
+                     .where(runnable, Instance.status == "running").order_by(Job.run_at).limit(1))
+            if not self.db.is_sqlite:
+                query = query.with_for_update(of=Job, skip_locked=True)
+            job = session.scalars(query).first()
+            if job is None:
+                return None
+            job.status, job.locked_by = "running", self.worker_id
+            job.locked_until = now + timedelta(seconds=self.settings.job_lease_seconds)
+            job.attempts += 1
+            session.flush()
+            session.expunge(job)
+            return job
+
+    def _execute(self, job: Job) -> None:
+        topic = TOPICS.get(job.topic)
+        ctx = JobContext(self.db, job, job.instance.business_key)
+        try:
+            if topic is None:
+                raise EngineError(f"未知的服务主题“{job.topic}”")
+            result = topic.function(ctx, **(job.parameters or {})) or {}
+            if not isinstance(result, dict):
+                raise EngineError(f"服务主题“{job.topic}”应返回字典，实际返回 {type(result).__name__}")
+        except Exception as e:  # any failure of a topic becomes a retry, then an incident
+            self._failed(job, f"{type(e).__name__}: {e}", traceback.format_exc())
+            return
+        try:
+            self._complete_job(job, result, ctx.pending)
+        except ConcurrentUpdate:
+            self._release(job)
+
+    def _complete_job(self, job: Job, result: dict, pending: list) -> None:
+        with self.db.write() as session:
+            row = session.get(Job, job.id)
+            if row.status != "running" or row.locked_by != self.worker_id:
+                return  # another worker took it over after our lease ran out; its outcome stands
+            self._finish_job(session, row, result, pending, "done")
+
+    def _finish_job(self, session, row: Job, result: dict, pending: list, status: str, actor=None) -> None:
+        """Complete the job's service task with the result's outputs and run the engine on."""
+        unit = self.runtime.load(session, row.instance_id, actor=actor)
+        task = unit.ready_task(row.task_guid)
+        if task is not None:
+            outputs = task.task_spec.extensions.output_parameters
+            if outputs:
+                scope = {**task.data, **result}
+                task.data.update({name: SCRIPT_ENGINE.environment.evaluate(_output_expr(text), dict(scope))
+                                  for name, text in outputs.items()})
+            else:
+                task.data.update(result)
+            task.run()
+            unit.do_engine_steps()
+        for obj in pending:
+            session.add(obj)
+        row.status, row.result, row.finished_at, row.locked_until = status, result, utcnow(), None
+        history.record(session, row.instance_id, "job_done" if status == "done" else "incident_skipped", actor,
+                       row.element_id, row.name, detail={"topic": row.topic, "result": result})
+        unit.save()
+
+    def _failed(self, job: Job, message: str, trace: str) -> None:
+        with self.db.write() as session:
+            row = session.get(Job, job.id)
+            if row.locked_by != self.worker_id or row.status != "running":
+                return
+            row.last_error, row.locked_until = trace[-4000:], None
+            if row.attempts >= row.max_attempts:
+                row.status = "incident"
+                session.add(Incident(job_id=row.id, instance_id=row.instance_id,
+                                     message=f"{row.name}（{row.topic}）重试 {row.attempts} 次后仍失败：{message}"))
+                history.record(session, row.instance_id, "incident", None, row.element_id, row.name,
+                               detail={"error": message, "attempts": row.attempts})
+            else:
+                row.status = "pending"
+                delay = self.settings.job_backoff_seconds * (2 ** (row.attempts - 1))
+                row.run_at = utcnow() + timedelta(seconds=delay)
+                history.record(session, row.instance_id, "job_failed", None, row.element_id, row.name,
+                               detail={"error": message, "attempt": row.attempts, "retry_in_seconds": delay})
+
+    def _release(self, job: Job) -> None:
+        with self.db.write() as session:
+            row = session.get(Job, job.id)
+            if row.status == "running" and row.locked_by == self.worker_id:
+                row.status, row.locked_until = "pending", None
+
+    # --- incidents ---
+
+    def open_incidents(self, session) -> list[Incident]:
+        return list(session.scalars(select(Incident).where(Incident.status == "open").order_by(Incident.created_at)))
+
+    def retry_incident(self, incident_id: int, user) -> None:
+        with self.db.write() as session:
+            incident = self._open_incident(session, incident_id)
+            job = incident.job
+            job.status, job.attempts, job.run_at, job.locked_by = "pending", 0, utcnow(), None
+            incident.status, incident.resolved_at, incident.resolved_by_id = "retried", utcnow(), user.id
+            history.record(session, incident.instance_id, "incident_retried", user, job.element_id, job.name)
+
+    def skip_incident(self, incident_id: int, user) -> None:
+        """Complete the failed service task without its outputs, so the process moves on."""
+        with self.db.write() as session:
+            incident = self._open_incident(session, incident_id)
+            incident.status, incident.resolved_at, incident.resolved_by_id = "skipped", utcnow(), user.id
+            self._finish_job(session, incident.job, {}, [], "skipped", actor=user)
+
+    @staticmethod
+    def _open_incident(session, incident_id: int) -> Incident:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"故障 {incident_id} 不存在")
+        if incident.status != "open":
+            raise EngineError("该故障已处理")
+        return incident
+
+    # --- the worker loop ---
+
+    def run_once(self) -> int:
+        return self.fire_due_timers() + self.run_jobs()
+
+    def work(self, stop=lambda: False, poll_seconds: float | None = None) -> None:
+        poll = poll_seconds if poll_seconds is not None else self.settings.worker_poll_seconds
+        log.info("worker %s started", self.worker_id)
+        while not stop():
+            try:
+                busy = self.run_once()
+            except Exception:  # keep polling: one bad instance must not stop every other
+                log.exception("worker step failed")
+                busy = 0
+            if not busy:
+                _time.sleep(poll)
+
+
+def _output_expr(text: str) -> str:
+    return unwrap(text) if is_wrapped(text) else repr(text)

@@ -1,0 +1,167 @@
+"""Repository service: deploy BPMN/DMN files as versions and hand out parsed specs.
+
+A deployment is the complete set of definition files at one moment. Each process and decision gets
+a new version only when its file changed. Instances are pinned to the deployment they started in,
+so called processes and decision tables stay the ones they started with.
+"""
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..models import DecisionVersion, DefinitionFile, Deployment, ProcessVersion
+from .dialect import DialectParser
+from .errors import DeployError, NotFound, Problem
+from .validation import DefinitionSource, check_definitions
+
+
+@dataclass
+class DeployResult:
+    deployment_id: int | None
+    new_processes: list[tuple[str, int]] = field(default_factory=list)
+    new_decisions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.deployment_id is not None
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "没有变化：所有流程和决策表与当前版本相同，未创建新版本。"
+        parts = [f"流程 {k} 第 {v} 版" for k, v in self.new_processes]
+        parts += [f"决策表 {k} 第 {v} 版" for k, v in self.new_decisions]
+        return f"已部署（部署号 {self.deployment_id}）：" + ("、".join(parts) if parts else "文件集合有变化")
+
+
+def sources_from_dirs(bpmn_dir: Path, dmn_dir: Path) -> list[DefinitionSource]:
+    sources = [DefinitionSource("bpmn", p.name, p.read_text(encoding="utf-8")) for p in sorted(bpmn_dir.glob("*.bpmn"))]
+    sources += [DefinitionSource("dmn", p.name, p.read_text(encoding="utf-8")) for p in sorted(dmn_dir.glob("*.dmn"))]
+    return sources
+
+
+def _sha(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+class Repository:
+    def __init__(self, db):
+        self.db = db
+        self.specs = SpecCache(db)
+
+    def deploy(self, sources: list[DefinitionSource], created_by: str | None = None,
+               source: str = "cli") -> DeployResult:
+        names = [s.filename for s in sources]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise DeployError([Problem(n, None, "文件名重复") for n in sorted(duplicates)])
+        parser, problems = check_definitions(sources)
+        if problems:
+            raise DeployError(problems)
+        with self.db.write() as session:
+            latest = self._latest_deployment(session)
+            wanted = {(s.filename, _sha(s.content)) for s in sources}
+            if latest is not None and {(f.filename, f.sha256) for f in latest.files} == wanted:
+                return DeployResult(None)
+            deployment = Deployment(created_by=created_by, source=source)
+            session.add(deployment)
+            for src in sources:
+                deployment.files.append(self._file_row(session, src))
+            session.flush()
+            result = DeployResult(deployment.id)
+            by_name = {f.filename: f for f in deployment.files}
+            for process_id, pp in sorted(parser.process_parsers.items()):
+                if pp.process_executable and getattr(pp, "parent", None) is None:
+                    version = self._new_version(session, ProcessVersion, ProcessVersion.process_key, process_id,
+                                                by_name[pp.filename], deployment, name=pp.get_name() or process_id)
+                    if version:
+                        result.new_processes.append((process_id, version))
+            for decision_id, dp in sorted(parser.dmn_parsers.items()):
+                version = self._new_version(session, DecisionVersion, DecisionVersion.decision_key, decision_id,
+                                            by_name[dp.filename], deployment, name=dp.get_name() or decision_id)
+                if version:
+                    result.new_decisions.append((decision_id, version))
+            deployment.summary = result.summary()
+            return result
+
+    @staticmethod
+    def _latest_deployment(session):
+        return session.scalars(select(Deployment).order_by(Deployment.id.desc()).limit(1)).first()
+
+    @staticmethod
+    def _file_row(session, src: DefinitionSource) -> DefinitionFile:
+        sha = _sha(src.content)
+        row = session.scalars(select(DefinitionFile).filter_by(filename=src.filename, sha256=sha)).first()
+        return row or DefinitionFile(kind=src.kind, filename=src.filename, sha256=sha, content=src.content)
+
+    @staticmethod
+    def _new_version(session, model, key_col, key, file_row, deployment, name) -> int | None:
+        current = session.scalars(select(model).where(key_col == key).order_by(model.version.desc()).limit(1)).first()
+        if current is not None and current.file_id == file_row.id:
+            return None
+        number = (current.version + 1) if current else 1
+        session.add(model(**{key_col.key: key}, version=number, name=name, file_id=file_row.id,
+                          deployment_id=deployment.id))
+        return number
+
+    # --- queries ---
+
+    def latest_process(self, session, process_key: str) -> ProcessVersion:
+        row = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key)
+                              .order_by(ProcessVersion.version.desc()).limit(1)).first()
+        if row is None:
+            raise NotFound(f"流程“{process_key}”尚未部署")
+        return row
+
+    def latest_deployment_id(self, session) -> int:
+        latest = self._latest_deployment(session)
+        if latest is None:
+            raise NotFound("尚未部署任何流程")
+        return latest.id
+
+    def startable_processes(self, session) -> list[ProcessVersion]:
+        newest = (select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v"))
+                  .group_by(ProcessVersion.process_key).subquery())
+        return list(session.scalars(select(ProcessVersion).join(
+            newest, (ProcessVersion.process_key == newest.c.process_key) & (ProcessVersion.version == newest.c.v))
+            .order_by(ProcessVersion.name)))
+
+
+class SpecCache:
+    """Parsed specs per deployment, built once per process and shared by every instance pinned to it."""
+
+    def __init__(self, db):
+        self.db = db
+        self._parsers: dict[int, DialectParser] = {}
+        self._specs: dict[tuple[int, str], tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, deployment_id: int, process_key: str):
+        key = (deployment_id, process_key)
+        found = self._specs.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._specs:
+                parser = self._parser(deployment_id)
+                spec = parser.get_spec(process_key)
+                self._specs[key] = (spec, parser.get_subprocess_specs(process_key))
+            return self._specs[key]
+
+    def _parser(self, deployment_id: int) -> DialectParser:
+        parser = self._parsers.get(deployment_id)
+        if parser is None:
+            with self.db.read() as session:
+                deployment = session.get(Deployment, deployment_id)
+                if deployment is None:
+                    raise NotFound(f"部署 {deployment_id} 不存在")
+                files = [(f.kind, f.filename, f.content) for f in deployment.files]
+            parser = DialectParser()
+            for kind, filename, content in sorted(files, key=lambda f: f[0] != "dmn"):
+                if kind == "dmn":
+                    parser.add_dmn_str(content.encode("utf-8"), filename=filename)
+                else:
+                    parser.add_bpmn_str(content.encode("utf-8"), filename=filename)
+            self._parsers[deployment_id] = parser
+        return parser
