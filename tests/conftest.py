@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh database and engine per test, small test diagrams, demo people."""
+import os
+from pathlib import Path
+
+import pytest
+
+from webapp.config import Settings
+from webapp.db import Database, upgrade_schema
+from webapp.engine import Engine
+from webapp.engine.validation import DefinitionSource
+from webapp.models import Role, RoleAssignment, Unit, User
+
+DIAGRAMS = Path(__file__).parent / "diagrams"
+
+
+def diagram(name: str, kind: str | None = None) -> DefinitionSource:
+    path = DIAGRAMS / name
+    return DefinitionSource(kind or path.suffix.lstrip("."), path.name, path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return Settings(database_url=database_url, secret_key="test-secret", job_backoff_seconds=0,
+                    job_max_attempts=3, service_task_modules=["tests.support.topics"])
+
+
+@pytest.fixture
+def engine(settings):
+    eng = Engine(settings)
+    upgrade_schema(eng.db)
+    yield eng
+    eng.db.dispose()
+
+
+@pytest.fixture
+def people(engine):
+    """clerk1 (role clerk), reviewer1 (role reviewer in unit U1), boss, admin; returns {username: User}."""
+    with engine.db.write() as s:
+        s.add_all([Role(code="clerk", name="经办人"), Role(code="reviewer", name="审核人")])
+        unit = Unit(code="U1", name="市测试局")
+        s.add(unit)
+        s.flush()
+        made = {}
+        for username, name, admin in (("clerk1", "张经办", False), ("clerk2", "李经办", False),
+                                      ("reviewer1", "王审核", False), ("boss", "赵领导", False),
+                                      ("admin", "系统管理员", True)):
+            u = User(username=username, display_name=name, is_admin=admin)
+            u.set_password("secret")
+            s.add(u)
+            made[username] = u
+        s.flush()
+        s.add_all([RoleAssignment(user_id=made["clerk1"].id, role_code="clerk"),
+                   RoleAssignment(user_id=made["clerk2"].id, role_code="clerk"),
+                   RoleAssignment(user_id=made["reviewer1"].id, role_code="reviewer", unit_id=unit.id)])
+    with engine.db.read() as s:
+        return {u.username: u for u in s.query(User).all()}

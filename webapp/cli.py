@@ -1,0 +1,5 @@
+"""Command line: `flask --app webapp deploy | worker | init-db | seed-demo-users`."""
+
+
+def register_commands(app):
+    pass
