@@ -230,8 +230,10 @@ def _check_constraints(f: FormField, value) -> None:
             raise ValueError(f"不能晚于 {c['max']}")
     if f.type == "file":
         if "maxsize" in c and len(value.data) > int(c["maxsize"]):
-            raise ValueError(f"文件过大：上限 {_human_size(int(c['maxsize']))}，"
-                             f"所传文件 {_human_size(len(value.data))}")
+            limit, size = _human_size(int(c["maxsize"])), _human_size(len(value.data))
+            if limit == size:  # just over the limit: rounded sizes would read "1 KB, file 1 KB"
+                limit, size = f"{int(c['maxsize'])} 字节", f"{len(value.data)} 字节"
+            raise ValueError(f"文件过大：上限 {limit}，所传文件 {size}")
         if "accept" in c:
             allowed = [e.strip().lower() for e in c["accept"].split(",") if e.strip()]
             if not any(value.filename.lower().endswith(e) for e in allowed):
