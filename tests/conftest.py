@@ -18,9 +18,33 @@ def diagram(name: str, kind: str | None = None) -> DefinitionSource:
     return DefinitionSource(kind or path.suffix.lstrip("."), path.name, path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'test.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Every engine test runs twice: on a SQLite file and on a fresh database of the throw-away server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A throw-away PostgreSQL server for the whole session (see tests/support/pgserver.py)."""
+    from tests.support.pgserver import PostgresServer, PostgresUnavailable
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as e:
+        message = f"PostgreSQL tests cannot run: {e} (run: bash tests/setup_system.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

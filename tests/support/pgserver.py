@@ -1,0 +1,126 @@
+"""A throw-away PostgreSQL server for the tests: initdb into a temporary directory, listen on
+127.0.0.1 on a free port (and on a unix socket in the same directory), one database per test.
+
+PostgreSQL refuses to run as root; as root the data directory belongs to the `postgres` system user
+(created by the Debian package) and initdb / pg_ctl run through `runuser -u postgres --`.
+"""
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+SUPERUSER = "postgres"
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def find_binaries() -> tuple[str, str]:
+    """initdb and pg_ctl: from PATH, else the newest /usr/lib/postgresql/*/bin (Debian)."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb and pg_ctl:
+        return initdb, pg_ctl
+
+    def version(path):
+        part = Path(path).parts[-3]
+        return int(part) if part.isdigit() else 0
+
+    for bindir in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True):
+        initdb, pg_ctl = os.path.join(bindir, "initdb"), os.path.join(bindir, "pg_ctl")
+        if os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK):
+            return initdb, pg_ctl
+    raise PostgresUnavailable("initdb/pg_ctl not found on PATH nor in /usr/lib/postgresql/*/bin")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self, initdb: str, pg_ctl: str, base: Path, port: int, run_as: str | None):
+        self.initdb, self.pg_ctl = initdb, pg_ctl
+        self.base, self.port, self.run_as = base, port, run_as
+        self.data = base / "data"
+        self.socket_dir = base / "sock"
+        self._names = itertools.count(1)
+
+    @classmethod
+    def start(cls) -> "PostgresServer":
+        initdb, pg_ctl = find_binaries()
+        run_as = None
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresUnavailable("running as root but there is no `postgres` system user") from None
+            if not shutil.which("runuser"):
+                raise PostgresUnavailable("running as root but `runuser` is missing")
+            run_as = owner.pw_name
+        base = Path(tempfile.mkdtemp(prefix="pgtest-"))
+        server = cls(initdb, pg_ctl, base, _free_port(), run_as)
+        server.socket_dir.mkdir()
+        if run_as:
+            owner = pwd.getpwnam(run_as)
+            for path in (base, server.socket_dir):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+        try:
+            server._init_and_start()
+        except Exception:
+            server.stop()
+            raise
+        return server
+
+    def _run(self, *args, check=True, timeout=120):
+        cmd = list(args)
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=self.base)
+        if check and result.returncode != 0:
+            raise PostgresUnavailable(f"{' '.join(cmd)} failed ({result.returncode}): "
+                                      f"{result.stdout[-1500:]} {result.stderr[-1500:]}")
+        return result
+
+    def _init_and_start(self):
+        self._run(self.initdb, "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   "-c max_connections=300 -c shared_buffers=64MB")
+        self._run(self.pg_ctl, "-D", str(self.data), "-l", str(self.base / "server.log"), "-o", options,
+                  "-w", "-t", "60", "start")
+
+    def admin_connection(self):
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres",
+                               autocommit=True)
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self) -> str:
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        with self.admin_connection() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        try:
+            with self.admin_connection() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.Error:
+            pass  # the whole server is thrown away at the end anyway
+
+    def stop(self):
+        if (self.data / "postmaster.pid").exists():
+            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.base, ignore_errors=True)
