@@ -144,8 +144,13 @@ class CamundaUserTaskParser(UserTaskParser):
 
 class CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
     def create_task(self):
-        if not self.node.get(f"{CAMUNDA}decisionRef"):
+        ref = self.node.get(f"{CAMUNDA}decisionRef")
+        if not ref:
             self.raise_validation_exception("业务规则任务缺少 camunda:decisionRef（决策表引用）")
+        known = self.process_parser.parser.dmn_parsers
+        if ref not in known:  # SpiffWorkflow's own message for this is English and names no file
+            self.raise_validation_exception(
+                f"引用的决策表“{ref}”不存在（已有：{'、'.join(sorted(known)) or '无'}）")
         return super().create_task()
 
 
