@@ -239,7 +239,11 @@ def _compiles(text: str) -> bool:
 
 
 def _problem_from(e: ValidationException, filename: str, whole_file=False) -> Problem:
-    reason = str(e).split("\n")[0]
+    # str() of a SpiffWorkflow exception appends ". " and its notes; keep the message itself.
+    reason = str(e.args[0] if e.args else e).split("\n")[0]
+    notes = [n for n in getattr(e, "notes", []) if n]
+    if notes:
+        reason += "（" + "；".join(notes) + "）"
     element = getattr(e, "id", None) or getattr(e, "sourceline", None)
     if whole_file and not getattr(e, "id", None):
         line = getattr(e, "line_number", None) or getattr(e, "sourceline", None)
