@@ -143,6 +143,12 @@ class CamundaUserTaskParser(UserTaskParser):
 
 
 class CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
+    @staticmethod
+    def get_decision_ref(node):
+        # SpiffWorkflow reads the attribute with [] while collecting dependencies, which crashed the
+        # deploy with a KeyError when it is missing; `create_task` reports that case instead.
+        return node.get(f"{CAMUNDA}decisionRef")
+
     def create_task(self):
         ref = self.node.get(f"{CAMUNDA}decisionRef")
         if not ref:
