@@ -140,7 +140,7 @@ class ProcessVersion(Base):
     executable: Mapped[bool] = mapped_column(Boolean, default=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("definition_files.id"))
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
-    file: Mapped[DefinitionFile] = relationship(lazy="joined")
+    file: Mapped[DefinitionFile] = relationship()
 
 
 class DecisionVersion(Base):
@@ -166,7 +166,8 @@ class Instance(Base):
     business_key: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running|completed|suspended|cancelled
-    state: Mapped[str] = mapped_column(Text)  # serialized SpiffWorkflow state, without the specs
+    # Serialized SpiffWorkflow state, without the specs; deferred so lists and inboxes never load it.
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     started_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -196,6 +197,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Values the form shows (current data and evaluated defaults), so a task page needs no workflow load.
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped by every change of the row (claim, unclaim, completion): two writers cannot both win.
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     instance: Mapped[Instance] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")

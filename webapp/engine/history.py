@@ -1,7 +1,8 @@
 """History service: the audit trail of every instance (who did what, when, with which data)."""
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
 
-from ..models import AuditEvent
+from ..models import AuditEvent, utcnow
 
 ACTION_LABELS = {
     "instance_started": "启动流程",
@@ -21,11 +22,27 @@ ACTION_LABELS = {
 }
 
 
+_INSERT_AUDIT = insert(AuditEvent.__table__)  # Core, not the ORM's bulk path: this runs on every step
+
+
 def record(session, instance_id, action, actor=None, element_id=None, element_name=None, detail=None):
-    session.add(AuditEvent(instance_id=instance_id, action=action,
-                           actor_id=getattr(actor, "id", None),
-                           actor_name=getattr(actor, "display_name", None) or "系统",
-                           element_id=element_id, element_name=element_name, detail=detail))
+    """Queue an audit record; it is written with the transaction's commit (one batched insert)."""
+    session.info.setdefault("audit", []).append(dict(
+        instance_id=instance_id, action=action, at=utcnow(), actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "display_name", None) or "系统",
+        element_id=element_id, element_name=element_name, detail=detail))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_queued(session):
+    rows = session.info.pop("audit", None)
+    if rows:
+        session.execute(_INSERT_AUDIT, rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session):
+    session.info.pop("audit", None)
 
 
 def for_instance(session, instance_id) -> list[AuditEvent]:

@@ -4,14 +4,18 @@
 state, brings the human-task index, the timer table and the job table in line with the workflow,
 and appends the audit records — all in the caller's transaction. The instance row's version column
 makes a second writer with a stale copy fail instead of overwriting.
+
+This is the hot path of every step, so it writes with Core statements (one per table touched),
+not through the ORM's unit of work.
 """
 import hashlib
 from datetime import date, datetime, time, timezone
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, delete, insert, select, update
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.specs.user_task import UserTask
@@ -55,16 +59,41 @@ def _split(value) -> list[str]:
     return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
+class IndexSnapshot:
+    """What the index tables hold for a workflow state: ready user tasks, waiting timers, ready jobs.
+
+    The tables always mirror the last saved state, so comparing the snapshot taken at load with the
+    one at save tells exactly which rows to add or retire, without reading the tables.
+    """
+
+    def __init__(self, workflow=None):
+        self.human, self.timers, self.jobs = {}, {}, {}
+        if workflow is None:
+            return
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            spec = task.task_spec
+            if task.state == TaskState.READY and spec.manual:
+                if isinstance(spec, UserTask):
+                    self.human[str(task.id)] = task
+                elif isinstance(spec, ExternalServiceTask):
+                    self.jobs[str(task.id)] = task
+            elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent):
+                due = _timer_due(task)
+                if due is not None:
+                    self.timers[str(task.id)] = (task, due)
+
+
 class InstanceUnit:
     """A loaded instance inside a write transaction: run the engine, then `save()`."""
 
-    def __init__(self, session, instance: Instance, workflow, settings, actor=None):
+    def __init__(self, session, instance: Instance, workflow, settings, actor=None, new=False):
         self.session = session
         self.instance = instance
         self.workflow = workflow
         self.settings = settings
         self.actor = actor
         self.steps: list = []
+        self.before = IndexSnapshot(None if new else workflow)
 
     # --- engine ---
 
@@ -87,51 +116,59 @@ class InstanceUnit:
                                task.task_spec.bpmn_name or task.task_spec.bpmn_id)
         self.steps.clear()
         inst = self.instance
-        inst.state = state.dump(self.workflow)
+        values = {"id_": inst.id, "seen_version": inst.lock_version, "state": state.dump(self.workflow),
+                  "lock_version": inst.lock_version + 1, "status": inst.status, "ended_at": None}
         if self.workflow.is_completed() and inst.status == "running":
-            inst.status, inst.ended_at = "completed", utcnow()
+            values.update(status="completed", ended_at=utcnow())
             history.record(self.session, inst.id, "instance_completed")
-        self._sync_human_tasks()
-        self._sync_timers()
-        self._sync_jobs()
-        try:
-            self.session.flush()
-        except StaleDataError:
-            raise ConcurrentUpdate() from None
+        if self.session.execute(_SAVE_INSTANCE, values).rowcount != 1:
+            raise ConcurrentUpdate()
+        inst.lock_version, inst.status = values["lock_version"], values["status"]
+        after = IndexSnapshot(self.workflow)
+        self._sync_human_tasks(after)
+        self._sync_timers(after)
+        self._sync_jobs(after)
+        self.before = after
 
-    def _sync_human_tasks(self):
-        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-                 if isinstance(t.task_spec, UserTask)}
-        rows = {r.task_guid: r for r in self.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == self.instance.id, HumanTask.status == "open"))}
-        for guid, row in rows.items():
-            if guid not in ready:
-                row.status, row.completed_at = "cancelled", utcnow()
-                history.record(self.session, self.instance.id, "task_cancelled", None, row.element_id, row.name)
-        for guid, task in ready.items():
-            if guid not in rows:
-                self.session.add(self._human_task_row(task))
+    def _sync_human_tasks(self, after: IndexSnapshot):
+        # A task the user just completed is marked by the task service; the others were cut off.
+        cut_off = [guid for guid, task in self.before.human.items()
+                   if guid not in after.human and task.state != TaskState.COMPLETED]
+        if cut_off:
+            self.session.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid.in_(cut_off),
+                                                            _HUMAN_TASKS.c.status == "open")
+                                 .values(status="cancelled", completed_at=utcnow()))
+            for guid in cut_off:
+                spec = self.before.human[guid].task_spec
+                history.record(self.session, self.instance.id, "task_cancelled", None, spec.bpmn_id, spec.bpmn_name)
+        for guid, task in after.human.items():
+            if guid not in self.before.human:
+                row, candidates = self._human_task_row(task)
+                task_id = self.session.execute(_INSERT_HUMAN_TASK, row).scalar_one()
+                if candidates:
+                    self.session.execute(_INSERT_CANDIDATE, [dict(c, human_task_id=task_id) for c in candidates])
                 history.record(self.session, self.instance.id, "task_created", None, task.task_spec.bpmn_id,
                                task.task_spec.bpmn_name)
 
-    def _human_task_row(self, task) -> HumanTask:
+    def _human_task_row(self, task) -> tuple[dict, list[dict]]:
         spec, ext = task.task_spec, task.task_spec.extensions
         value = lambda text: SCRIPT_ENGINE.value(task, text)  # noqa: E731
-        row = HumanTask(instance_id=self.instance.id, task_guid=str(task.id), element_id=spec.bpmn_id,
-                        name=spec.bpmn_name or spec.bpmn_id, status="open",
-                        due_at=to_deadline(value(ext.due_date)), follow_up_at=to_deadline(value(ext.follow_up_date)),
-                        priority=int(value(ext.priority) or 50), form_data=self._form_values(task))
+        row = dict(instance_id=self.instance.id, task_guid=str(task.id), element_id=spec.bpmn_id,
+                   name=spec.bpmn_name or spec.bpmn_id, status="open", assignee_id=None, unit_id=None,
+                   due_at=to_deadline(value(ext.due_date)), follow_up_at=to_deadline(value(ext.follow_up_date)),
+                   priority=int(value(ext.priority) or 50), form_data=self._form_values(task), created_at=utcnow(),
+                   lock_version=1)
         assignee = value(ext.assignee)
         if assignee:
-            row.assignee_id = self.session.scalar(select(User.id).where(User.username == str(assignee)))
+            row["assignee_id"] = self.session.scalar(select(User.id).where(User.username == str(assignee)))
         unit_code = value(ext.properties.get("unit"))
         if unit_code:
-            row.unit_id = self.session.scalar(select(Unit.id).where(Unit.code == str(unit_code)))
-            if row.unit_id is None:
-                raise EngineError(f"任务“{row.name}”指定的单位“{unit_code}”不存在")
-        row.candidates = ([TaskCandidate(kind="group", value=g) for g in _split(value(ext.candidate_groups))] +
-                          [TaskCandidate(kind="user", value=u) for u in _split(value(ext.candidate_users))])
-        return row
+            row["unit_id"] = self.session.scalar(select(Unit.id).where(Unit.code == str(unit_code)))
+            if row["unit_id"] is None:
+                raise EngineError(f"任务“{row['name']}”指定的单位“{unit_code}”不存在")
+        candidates = ([{"kind": "group", "value": g} for g in _split(value(ext.candidate_groups))] +
+                      [{"kind": "user", "value": u} for u in _split(value(ext.candidate_users))])
+        return row, candidates
 
     @staticmethod
     def _form_values(task) -> dict:
@@ -143,40 +180,36 @@ class InstanceUnit:
                 values[f.id] = SCRIPT_ENGINE.value(task, f.default)
         return values
 
-    def _sync_timers(self):
-        waiting = {}
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            if isinstance(task.task_spec, CatchingEvent):
-                due = _timer_due(task)
-                if due is not None:
-                    waiting[str(task.id)] = (task, due)
-        rows = {r.task_guid: r for r in self.session.scalars(
-            select(Timer).where(Timer.instance_id == self.instance.id))}
-        for guid, row in rows.items():
-            if guid not in waiting:
-                self.session.delete(row)
-        for guid, (task, due) in waiting.items():
-            if guid in rows:
-                rows[guid].due_at = due
-            else:
-                self.session.add(Timer(instance_id=self.instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id,
-                                       name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, due_at=due))
+    def _sync_timers(self, after: IndexSnapshot):
+        gone = [guid for guid in self.before.timers if guid not in after.timers]
+        if gone:
+            self.session.execute(delete(_TIMERS).where(_TIMERS.c.task_guid.in_(gone)))
+        new = [dict(instance_id=self.instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id,
+                    name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, due_at=due)
+               for guid, (task, due) in after.timers.items() if guid not in self.before.timers]
+        if new:
+            self.session.execute(insert(_TIMERS), new)
+        for guid, (_task, due) in after.timers.items():
+            if guid in self.before.timers and self.before.timers[guid][1] != due:
+                self.session.execute(update(_TIMERS).where(_TIMERS.c.task_guid == guid).values(due_at=due))
 
-    def _sync_jobs(self):
-        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-                 if isinstance(t.task_spec, ExternalServiceTask)}
-        rows = {r.task_guid: r for r in self.session.scalars(
-            select(Job).where(Job.instance_id == self.instance.id, Job.status.in_(("pending", "running", "incident"))))}
-        for guid, row in rows.items():
-            if guid not in ready:
-                row.status, row.finished_at = "cancelled", utcnow()
-        for guid, task in ready.items():
-            if guid not in rows:
+    def _sync_jobs(self, after: IndexSnapshot):
+        gone = [guid for guid in self.before.jobs if guid not in after.jobs]
+        if gone:  # jobs finished by the worker are marked there; the rest were cut off by the process
+            self.session.execute(update(_JOBS).where(_JOBS.c.task_guid.in_(gone),
+                                                     _JOBS.c.status.in_(("pending", "running", "incident")))
+                                 .values(status="cancelled", finished_at=utcnow()))
+        new = []
+        for guid, task in after.jobs.items():
+            if guid not in self.before.jobs:
                 ext = task.task_spec.extensions
                 params = {name: SCRIPT_ENGINE.value(task, text) for name, text in ext.input_parameters.items()}
-                self.session.add(Job(instance_id=self.instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id,
-                                     name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, topic=ext.topic,
-                                     parameters=params, max_attempts=self.settings.job_max_attempts, run_at=utcnow()))
+                new.append(dict(instance_id=self.instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id,
+                                name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, topic=ext.topic,
+                                parameters=params, status="pending", attempts=0,
+                                max_attempts=self.settings.job_max_attempts, run_at=utcnow(), created_at=utcnow()))
+        if new:
+            self.session.execute(insert(_JOBS), new)
 
     # --- large values ---
 
@@ -204,6 +237,31 @@ class InstanceUnit:
         return stored
 
 
+_INSTANCES, _HUMAN_TASKS, _CANDIDATES = Instance.__table__, HumanTask.__table__, TaskCandidate.__table__
+_TIMERS, _JOBS = Timer.__table__, Job.__table__
+
+
+# Statements of the hot path, built once (building a statement costs more than running it on SQLite).
+INSTANCE_COLUMNS = (_INSTANCES.c.id, _INSTANCES.c.process_key, _INSTANCES.c.deployment_id,
+                    _INSTANCES.c.business_key, _INSTANCES.c.status, _INSTANCES.c.state, _INSTANCES.c.lock_version)
+_LOAD_INSTANCE = select(*INSTANCE_COLUMNS).where(_INSTANCES.c.id == bindparam("id_"))
+_LOAD_INSTANCE_FOR_UPDATE = _LOAD_INSTANCE.with_for_update()
+_SAVE_INSTANCE = (update(_INSTANCES)
+                  .where(_INSTANCES.c.id == bindparam("id_"), _INSTANCES.c.lock_version == bindparam("seen_version"))
+                  .values(state=bindparam("state"), lock_version=bindparam("lock_version"),
+                          status=bindparam("status"), ended_at=bindparam("ended_at")))
+_INSERT_HUMAN_TASK = insert(_HUMAN_TASKS).returning(_HUMAN_TASKS.c.id)
+_INSERT_CANDIDATE = insert(_CANDIDATES)
+
+
+class InstanceRecord(SimpleNamespace):
+    """The columns of an instance row the runtime needs, without the ORM's bookkeeping."""
+
+    def __init__(self, id, process_key, deployment_id, business_key, status, lock_version):
+        super().__init__(id=id, process_key=process_key, deployment_id=deployment_id, business_key=business_key,
+                         status=status, lock_version=lock_version)
+
+
 def _timer_due(task) -> datetime | None:
     definition = task.task_spec.event_definition
     timers = getattr(definition, "event_definitions", [definition])
@@ -223,16 +281,21 @@ class Runtime:
         self.settings = settings
 
     def load(self, session, instance_id: int, actor=None, lock=True, must_run=True) -> InstanceUnit:
-        query = select(Instance).where(Instance.id == instance_id)
-        if lock and not self.db.is_sqlite:
-            query = query.with_for_update()
-        inst = session.scalars(query).first()
-        if inst is None:
+        """Load an instance for change inside the caller's write transaction (row-locked on PostgreSQL)."""
+        query = _LOAD_INSTANCE_FOR_UPDATE if lock and not self.db.is_sqlite else _LOAD_INSTANCE
+        row = session.execute(query, {"id_": instance_id}).first()
+        if row is None:
             raise NotFound(f"事项实例 {instance_id} 不存在")
+        return self.unit_from_row(session, row, actor, must_run)
+
+    def unit_from_row(self, session, row, actor=None, must_run=True) -> InstanceUnit:
+        """An InstanceUnit from a row holding the `INSTANCE_COLUMNS`."""
+        inst = InstanceRecord(row.id, row.process_key, row.deployment_id, row.business_key, row.status,
+                              row.lock_version)
         if must_run and inst.status != "running":
             raise InstanceNotRunning(f"该流程实例当前状态为“{STATUS_LABELS.get(inst.status, inst.status)}”，不能办理")
         spec, subprocess_specs = self.repository.specs.get(inst.deployment_id, inst.process_key)
-        return InstanceUnit(session, inst, state.load(inst.state, spec, subprocess_specs), self.settings, actor)
+        return InstanceUnit(session, inst, state.load(row.state, spec, subprocess_specs), self.settings, actor)
 
     def start(self, process_key: str, business_key: str, title: str = "", actor=None, data: dict | None = None) -> int:
         with self.db.write() as session:
@@ -252,7 +315,8 @@ class Runtime:
             session.add(inst)
             session.flush()
             history.record(session, inst.id, "instance_started", actor, detail={"version": version.version})
-            unit = InstanceUnit(session, inst, workflow, self.settings, actor)
+            record = InstanceRecord(inst.id, process_key, deployment_id, business_key, "running", inst.lock_version)
+            unit = InstanceUnit(session, record, workflow, self.settings, actor, new=True)
             unit.do_engine_steps()
             unit.save()
             return inst.id

@@ -1,9 +1,36 @@
 """Task service: inboxes as SQL queries, claim / unclaim, and completing a task with its form."""
-from sqlalchemy import and_, exists, or_, select
+from types import SimpleNamespace
 
-from ..models import HumanTask, RoleAssignment, TaskCandidate, Unit, User, utcnow
+from sqlalchemy import and_, bindparam, exists, or_, select, update
+
+from ..models import HumanTask, Instance, RoleAssignment, TaskCandidate, Unit, User, utcnow
+from .runtime import INSTANCE_COLUMNS, OFFICE_TZ
 from . import forms, history
-from .errors import NotAllowed, NotFound, TaskNotOpen
+from .errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotOpen
+
+_HUMAN_TASKS, _CANDIDATES, _USERS = HumanTask.__table__, TaskCandidate.__table__, User.__table__
+_INSTANCES = Instance.__table__
+
+# Statements of the hot path, built once.
+_completer = _USERS.alias("completer")
+_OPEN_TASK = (select(_HUMAN_TASKS.c.id.label("task_id"), _HUMAN_TASKS.c.instance_id, _HUMAN_TASKS.c.task_guid,
+                     _HUMAN_TASKS.c.element_id, _HUMAN_TASKS.c.name, _HUMAN_TASKS.c.status.label("task_status"),
+                     _HUMAN_TASKS.c.assignee_id, _HUMAN_TASKS.c.unit_id, _HUMAN_TASKS.c.completed_at,
+                     _HUMAN_TASKS.c.lock_version.label("task_version"),
+                     _USERS.c.display_name.label("assignee_name"), _completer.c.display_name.label("completer_name"),
+                     *INSTANCE_COLUMNS)
+              .join(_INSTANCES, _INSTANCES.c.id == _HUMAN_TASKS.c.instance_id)
+              .outerjoin(_USERS, _USERS.c.id == _HUMAN_TASKS.c.assignee_id)
+              .outerjoin(_completer, _completer.c.id == _HUMAN_TASKS.c.completed_by_id)
+              .where(_HUMAN_TASKS.c.id == bindparam("id_")))
+_OPEN_TASK_FOR_UPDATE = _OPEN_TASK.with_for_update(of=(_HUMAN_TASKS, _INSTANCES))
+_CANDIDATES_OF = select(_CANDIDATES.c.kind, _CANDIDATES.c.value).where(_CANDIDATES.c.human_task_id == bindparam("id_"))
+_SET_TASK = (update(_HUMAN_TASKS)
+             .where(_HUMAN_TASKS.c.id == bindparam("id_"), _HUMAN_TASKS.c.status == "open",
+                    _HUMAN_TASKS.c.lock_version == bindparam("seen_version"))
+             .values(lock_version=bindparam("lock_version"), assignee_id=bindparam("assignee_id"),
+                     status=bindparam("status"), completed_at=bindparam("completed_at"),
+                     completed_by_id=bindparam("completed_by_id")))
 
 
 def _eligible_clause(user: User):
@@ -72,22 +99,22 @@ class Tasks:
 
     def claim(self, human_task_id: int, user: User) -> None:
         with self.db.write() as session:
-            task = self._open_task(session, human_task_id)
+            task = self._open_task(session, human_task_id, lock=True)
             if task.assignee_id == user.id:
                 return
             if task.assignee_id is not None:
-                raise NotAllowed(f"该任务已由{task.assignee.display_name}认领")
+                raise NotAllowed(f"该任务已由{task.assignee_name}认领")
             if not is_candidate(user, task):
                 raise NotAllowed("您不在该任务的候选人或候选组中，不能认领")
-            task.assignee_id = user.id
+            self._set(session, task, assignee_id=user.id)
             history.record(session, task.instance_id, "task_claimed", user, task.element_id, task.name)
 
     def unclaim(self, human_task_id: int, user: User) -> None:
         with self.db.write() as session:
-            task = self._open_task(session, human_task_id)
+            task = self._open_task(session, human_task_id, lock=True)
             if task.assignee_id != user.id and not user.is_admin:
                 raise NotAllowed("只能退回自己认领的任务")
-            task.assignee_id = None
+            self._set(session, task, assignee_id=None)
             history.record(session, task.instance_id, "task_unclaimed", user, task.element_id, task.name)
 
     # --- complete ---
@@ -101,9 +128,9 @@ class Tasks:
         with self.db.write() as session:
             task = self._open_task(session, human_task_id, lock=True)
             if not can_complete(user, task):
-                who = f"已由{task.assignee.display_name}认领" if task.assignee else "您不在候选人或候选组中"
+                who = f"已由{task.assignee_name}认领" if task.assignee_id else "您不在候选人或候选组中"
                 raise NotAllowed(f"您不能办理该任务（{who}）")
-            unit = self.runtime.load(session, task.instance_id, actor=user)
+            unit = self.runtime.unit_from_row(session, task.instance_row, actor=user)
             spiff_task = unit.ready_task(task.task_guid)
             if spiff_task is None:
                 raise TaskNotOpen("该任务已经办理或已被取消，您的填写未提交。")
@@ -113,26 +140,35 @@ class Tasks:
             values = unit.store_values(values, {f.id: f.type for f in form.fields})
             spiff_task.data.update(values)
             spiff_task.run()
-            task.status, task.completed_at, task.completed_by_id = "completed", utcnow(), user.id
-            if task.assignee_id is None:
-                task.assignee_id = user.id
+            self._set(session, task, status="completed", completed_at=utcnow(), completed_by_id=user.id,
+                      assignee_id=task.assignee_id or user.id)
             history.record(session, task.instance_id, "task_completed", user, task.element_id, task.name,
                            detail={"data": values})
             unit.do_engine_steps()
             unit.save()
             return task.instance_id
 
-    def _open_task(self, session, human_task_id: int, lock=False) -> HumanTask:
-        query = select(HumanTask).where(HumanTask.id == human_task_id)
-        if lock and not self.db.is_sqlite:
-            query = query.with_for_update(of=HumanTask)
-        task = session.scalars(query).first()
-        if task is None:
+    def _open_task(self, session, human_task_id: int, lock=False) -> SimpleNamespace:
+        """The task's index row with its candidates, names and instance columns; refuses closed tasks."""
+        query = _OPEN_TASK_FOR_UPDATE if lock and not self.db.is_sqlite else _OPEN_TASK
+        row = session.execute(query, {"id_": human_task_id}).first()
+        if row is None:
             raise NotFound(f"任务 {human_task_id} 不存在")
-        if task.status != "open":
-            by = session.get(User, task.completed_by_id) if task.completed_by_id else None
-            when = task.completed_at.astimezone().strftime("%Y-%m-%d %H:%M") if task.completed_at else ""
-            if task.status == "completed":
-                raise TaskNotOpen(f"该任务已由{by.display_name if by else '他人'}于 {when} 办理完成，您的填写未提交。")
+        if row.task_status == "completed":
+            when = row.completed_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if row.completed_at else ""
+            raise TaskNotOpen(f"该任务已由{row.completer_name or '他人'}于 {when} 办理完成，您的填写未提交。")
+        if row.task_status != "open":
             raise TaskNotOpen("该任务已被取消（流程已转到其他环节），您的填写未提交。")
-        return task
+        return SimpleNamespace(id=row.task_id, instance_id=row.instance_id, task_guid=row.task_guid,
+                               element_id=row.element_id, name=row.name, status=row.task_status,
+                               assignee_id=row.assignee_id, assignee_name=row.assignee_name, unit_id=row.unit_id,
+                               lock_version=row.task_version, instance_row=row,
+                               candidates=session.execute(_CANDIDATES_OF, {"id_": row.task_id}).all())
+
+    @staticmethod
+    def _set(session, task, **values):
+        """Update an open task row; a concurrent change of the same row makes this attempt fail."""
+        values = {"assignee_id": task.assignee_id, "status": "open", "completed_at": None, "completed_by_id": None,
+                  **values, "id_": task.id, "seen_version": task.lock_version, "lock_version": task.lock_version + 1}
+        if session.execute(_SET_TASK, values).rowcount != 1:
+            raise ConcurrentUpdate("该任务刚被其他人处理，您的操作未保存，请刷新后重试。")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:15:43.219441
+Create Date: 2026-11-23 16:22:43.768064
 """
 from alembic import op
 import sqlalchemy as sa
@@ -168,6 +168,7 @@ def upgrade():
     sa.Column('completed_at', webapp.models.AwareDateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.Column('form_data', sa.JSON(), nullable=False),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['completed_by_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
