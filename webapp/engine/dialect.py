@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser, UserTaskParser
@@ -78,6 +80,42 @@ class CamundaDialectMixin:
         definition = super().parse_timer_event(event)
         definition.expression = expressions.timer_expression(definition.expression or "")
         return definition
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        """Multi-instance as Camunda defines it, resolved at parse time.
+
+        SpiffWorkflow's Camunda variant decides at run time whether `loopCardinality` is a count or a
+        collection and rewrites the spec while doing so; specs here are shared by every instance of a
+        deployment, so they must not change. `camunda:collection` names the input list,
+        `camunda:elementVariable` the item each instance gets; the task properties `outputCollection`
+        and `outputElement` collect one value per instance (otherwise instance data merges back).
+        """
+        sequential = loop_characteristics.get('isSequential') == 'true'
+        prefix = 'bpmn:multiInstanceLoopCharacteristics'
+        cardinality = first(self.xpath(f'./{prefix}/bpmn:loopCardinality'))
+        cardinality = expressions.unwrap(cardinality.text) if cardinality is not None and cardinality.text else None
+        collection = loop_characteristics.get(f"{CAMUNDA}collection")
+        collection = expressions.unwrap(collection) if collection else None
+        element = loop_characteristics.get(f"{CAMUNDA}elementVariable")
+        condition = first(self.xpath(f'./{prefix}/bpmn:completionCondition'))
+        condition = expressions.unwrap(condition.text) if condition is not None and condition.text else None
+        if not cardinality and not collection:
+            self.raise_validation_exception("多实例任务必须设置集合（camunda:collection）或实例数（loopCardinality）")
+        if collection and not collection.isidentifier():
+            self.raise_validation_exception(f"多实例集合“{collection}”必须是一个变量名")
+        properties = self.parse_extensions().properties
+        output_collection, output_element = properties.get("outputCollection"), properties.get("outputElement")
+        original = self.spec.task_specs.pop(self.task.name)
+        cls = SequentialMultiInstanceTask if sequential else ParallelMultiInstanceTask
+        self.task = cls(
+            self.spec, original.name, task_spec='',
+            cardinality=None if collection else cardinality,
+            data_input=TaskDataReference(collection) if collection else None,
+            input_item=TaskDataReference(element) if element else None,
+            data_output=TaskDataReference(output_collection) if output_collection and output_element else None,
+            output_item=TaskDataReference(output_element) if output_collection and output_element else None,
+            condition=condition)
+        self._copy_task_attrs(original, loop_characteristics)
 
     def parse_extensions(self, node=None):
         node = node if node is not None else self.node
