@@ -91,6 +91,8 @@ class Management:
                 return False
             guid, element_id, name, instance_id = timer.task_guid, timer.element_id, timer.name, timer.instance_id
             unit = self.runtime.load(session, instance_id)
+            if session.scalar(select(Timer.id).where(Timer.id == timer.id)) is None:
+                return True  # another worker fired it while we waited for the instance lock
             unit.workflow.refresh_timers()
             unit.do_engine_steps()
             still_waiting = any(str(t.id) == guid for t in unit.workflow.event_manager.tasks.values())
@@ -153,7 +155,7 @@ class Management:
 
     def _complete_job(self, job: Job, result: dict, pending: list) -> None:
         with self.db.write() as session:
-            row = session.get(Job, job.id)
+            row = session.get(Job, job.id, with_for_update=not self.db.is_sqlite)
             if row.status != "running" or row.locked_by != self.worker_id:
                 return  # another worker took it over after our lease ran out; its outcome stands
             self._finish_job(session, row, result, pending, "done")
@@ -181,7 +183,7 @@ class Management:
 
     def _failed(self, job: Job, message: str, trace: str) -> None:
         with self.db.write() as session:
-            row = session.get(Job, job.id)
+            row = session.get(Job, job.id, with_for_update=not self.db.is_sqlite)
             if row.locked_by != self.worker_id or row.status != "running":
                 return
             row.last_error, row.locked_until = trace[-4000:], None
