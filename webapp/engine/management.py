@@ -13,7 +13,7 @@ import time as _time
 import traceback
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from service_tasks import TOPICS
 
@@ -72,38 +72,47 @@ class Management:
     # --- timers ---
 
     def fire_due_timers(self, limit: int = 100) -> int:
-        fired = 0
+        fired, busy = 0, set()
         for _ in range(limit):
-            if not self._fire_one_timer():
+            outcome = self._fire_one_timer(busy)
+            if outcome is None:
                 break
-            fired += 1
+            fired += outcome == "fired"
         return fired
 
-    def _fire_one_timer(self) -> bool:
+    def _fire_one_timer(self, busy: set) -> str | None:
+        """Fire the most overdue timer of an instance no other worker holds; None when nothing is due.
+
+        Locks are always taken instance first, then its rows, so two workers cannot deadlock.
+        """
         now = utcnow()
         with self.db.write() as session:
-            query = (select(Timer).join(Instance, Instance.id == Timer.instance_id)
-                     .where(Timer.due_at <= now, Instance.status == "running").order_by(Timer.due_at).limit(1))
-            if not self.db.is_sqlite:
-                query = query.with_for_update(of=Timer, skip_locked=True)
-            timer = session.scalars(query).first()
+            due = session.execute(select(Timer.id, Timer.instance_id).join(Instance, Instance.id == Timer.instance_id)
+                                  .where(Timer.due_at <= now, Instance.status == "running",
+                                         Timer.instance_id.not_in(busy))
+                                  .order_by(Timer.due_at).limit(1)).first()
+            if due is None:
+                return None
+            if not self.db.is_sqlite and session.execute(
+                    select(Instance.id).where(Instance.id == due.instance_id)
+                    .with_for_update(skip_locked=True)).first() is None:
+                busy.add(due.instance_id)  # another worker is on this instance right now
+                return "skipped"
+            unit = self.runtime.load(session, due.instance_id)
+            timer = session.get(Timer, due.id)
             if timer is None:
-                return False
-            guid, element_id, name, instance_id = timer.task_guid, timer.element_id, timer.name, timer.instance_id
-            unit = self.runtime.load(session, instance_id)
-            if session.scalar(select(Timer.id).where(Timer.id == timer.id)) is None:
-                return True  # another worker fired it while we waited for the instance lock
+                return "skipped"  # fired by another worker before we got the lock
+            guid = timer.task_guid
             unit.workflow.refresh_timers()
             unit.do_engine_steps()
             still_waiting = any(str(t.id) == guid for t in unit.workflow.event_manager.tasks.values())
-            history.record(session, instance_id, "timer_fired", None, element_id, name,
+            history.record(session, due.instance_id, "timer_fired", None, timer.element_id, timer.name,
                            detail={"due_at": timer.due_at.isoformat()})
             unit.save()
             if still_waiting:  # the engine's clock is a hair behind ours: look again shortly
-                row = session.scalars(select(Timer).where(Timer.task_guid == guid)).first()
-                if row is not None:
-                    row.due_at = now + timedelta(seconds=1)
-            return True
+                session.execute(update(Timer).where(Timer.task_guid == guid)
+                                .values(due_at=now + timedelta(seconds=1)))
+            return "fired"
 
     # --- jobs ---
 
@@ -155,14 +164,14 @@ class Management:
 
     def _complete_job(self, job: Job, result: dict, pending: list) -> None:
         with self.db.write() as session:
+            unit = self.runtime.load(session, job.instance_id)  # instance lock first, then the job row
             row = session.get(Job, job.id, with_for_update=not self.db.is_sqlite)
             if row.status != "running" or row.locked_by != self.worker_id:
                 return  # another worker took it over after our lease ran out; its outcome stands
-            self._finish_job(session, row, result, pending, "done")
+            self._finish_job(session, unit, row, result, pending, "done")
 
-    def _finish_job(self, session, row: Job, result: dict, pending: list, status: str, actor=None) -> None:
+    def _finish_job(self, session, unit, row: Job, result: dict, pending: list, status: str, actor=None) -> None:
         """Complete the job's service task with the result's outputs and run the engine on."""
-        unit = self.runtime.load(session, row.instance_id, actor=actor)
         task = unit.ready_task(row.task_guid)
         if task is not None:
             outputs = task.task_spec.extensions.output_parameters
@@ -223,8 +232,9 @@ class Management:
         """Complete the failed service task without its outputs, so the process moves on."""
         with self.db.write() as session:
             incident = self._open_incident(session, incident_id)
+            unit = self.runtime.load(session, incident.instance_id, actor=user)
             incident.status, incident.resolved_at, incident.resolved_by_id = "skipped", utcnow(), user.id
-            self._finish_job(session, incident.job, {}, [], "skipped", actor=user)
+            self._finish_job(session, unit, incident.job, {}, [], "skipped", actor=user)
 
     @staticmethod
     def _open_incident(session, incident_id: int) -> Incident:
