@@ -1,5 +1,45 @@
-"""The browser side: blueprints, login and CSRF protection."""
+"""The browser side: blueprints, login and CSRF protection, Chinese error pages."""
+from flask import request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from ..models import User
+from . import admin, attachments, auth, errors, health, inbox, instances, notifications, tasks
+from .helpers import get_engine, register_filters
+
+# Endpoints anyone may reach without logging in.
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+
+csrf = CSRFProtect()
 
 
 def register_web(app):
-    pass
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        if not str(user_id).isdigit():
+            return None
+        with get_engine().db.read() as session:
+            user = session.get(User, int(user_id))
+            return user if user is not None and user.active else None
+
+    csrf.init_app(app)
+
+    for module in (auth, inbox, tasks, instances, attachments, notifications, admin, health):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    register_filters(app)
+    app.context_processor(notifications.header_context)
+    errors.register(app)

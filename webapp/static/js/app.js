@@ -1,0 +1,74 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function humanSize(n) {
+    if (n >= 1048576) return (n / 1048576).toFixed(1) + " MB";
+    if (n >= 1024) return Math.round(n / 1024) + " KB";
+    return n + " 字节";
+  }
+
+  // Ask before destructive actions (forms with data-confirm).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // Files larger than the limit are refused before upload, so nothing typed in the form is lost.
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+      var file = input.files && input.files[0];
+      if (file && limit && file.size > limit) {
+        window.alert("文件“" + file.name + "”大小为 " + humanSize(file.size) + "，超过上限 " + humanSize(limit) + "，请重新选择。");
+        input.value = "";
+      }
+    });
+  });
+
+  // Live character counters for fields with a maximum length.
+  document.querySelectorAll(".help.counter[data-for]").forEach(function (counter) {
+    var input = document.getElementById(counter.getAttribute("data-for"));
+    if (!input) return;
+    var max = parseInt(input.getAttribute("data-maxlength"), 10);
+    function update() {
+      var n = input.value.trim().length;
+      counter.textContent = "已输入 " + n + " / " + max + " 个字";
+      counter.classList.toggle("over", n > max);
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+
+  // Unit multi-select: filter by name and show how many are chosen.
+  document.querySelectorAll(".unit-picker").forEach(function (picker) {
+    var filter = picker.querySelector(".unit-filter");
+    var count = picker.querySelector(".unit-count");
+    var options = picker.querySelectorAll(".unit-option");
+    if (filter) {
+      filter.addEventListener("input", function () {
+        var q = filter.value.trim().toLowerCase();
+        options.forEach(function (option) {
+          option.hidden = q !== "" && option.textContent.toLowerCase().indexOf(q) === -1;
+        });
+      });
+      filter.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") event.preventDefault();  // filtering must not submit the task
+      });
+    }
+    picker.addEventListener("change", function () {
+      if (count) count.textContent = picker.querySelectorAll("input[type=checkbox]:checked").length;
+    });
+  });
+
+  // Prevent double submission of the task form.
+  document.querySelectorAll("form.task-form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (button) {
+        setTimeout(function () { button.disabled = true; button.textContent = "正在提交…"; }, 0);
+      }
+    });
+  });
+})();

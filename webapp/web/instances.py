@@ -1,0 +1,141 @@
+"""Instances (事项): the searchable list, starting a process, and one instance's page with its history."""
+import json
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from SpiffWorkflow.util.task import TaskState
+
+from ..engine.errors import EngineError
+from ..engine.history import ACTION_LABELS
+from ..engine.runtime import STATUS_LABELS
+from ..models import HumanTask, Instance, User
+from .access import can_view_instance, visible_instances_clause
+from .helpers import actor, get_engine
+
+bp = Blueprint("instances", __name__)
+
+PAGE_SIZE = 50
+DETAIL_LABELS = {"data": "提交内容", "version": "流程版本", "error": "错误", "attempt": "第几次",
+                 "attempts": "尝试次数", "retry_in_seconds": "重试间隔（秒）", "topic": "服务主题",
+                 "result": "结果", "due_at": "到期时间"}
+
+
+# --- list and start ---------------------------------------------------------------------------------
+
+def _list_context(session, user, args) -> dict:
+    search = args.get("q", "").strip()
+    status = args.get("status", "")
+    page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
+    query = select(Instance).where(visible_instances_clause(user))
+    if search:
+        like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Instance.business_key.ilike(like, escape="\\"), Instance.title.ilike(like, escape="\\")))
+    if status in STATUS_LABELS:
+        query = query.where(Instance.status == status)
+    query = query.order_by(Instance.started_at.desc(), Instance.id.desc())
+    rows = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    instances, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    current = {}
+    if instances:  # the open steps of every listed instance, in one query
+        for instance_id, name in session.execute(
+                select(HumanTask.instance_id, HumanTask.name)
+                .where(HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.status == "open")
+                .order_by(HumanTask.id)):
+            current.setdefault(instance_id, []).append(name)
+    return dict(instances=instances, current=current, search=search, status=status, page=page,
+                has_next=has_next, statuses=STATUS_LABELS,
+                processes=get_engine().repository.startable_processes(session))
+
+
+@bp.get("/instances")
+def index():
+    with get_engine().db.read() as session:
+        context = _list_context(session, actor(), request.args)
+    return render_template("instances.html", start={}, start_error=None, **context)
+
+
+@bp.post("/instances")
+def start():
+    start = {k: request.form.get(k, "").strip() for k in ("process_key", "business_key", "title")}
+    error = None
+    if not start["process_key"]:
+        error = "请选择要发起的流程。"
+    elif not start["business_key"]:
+        error = "请填写业务编号。"
+    else:
+        try:
+            instance_id = get_engine().runtime.start(start["process_key"], start["business_key"],
+                                                     title=start["title"], actor=actor())
+        except EngineError as e:
+            error = str(e)
+        else:
+            flash("已发起", "success")
+            return redirect(url_for("instances.show", instance_id=instance_id))
+    with get_engine().db.read() as session:
+        context = _list_context(session, actor(), request.args)
+    return render_template("instances.html", start=start, start_error=error, **context), 422
+
+
+# --- one instance ------------------------------------------------------------------------------------
+
+@bp.get("/instances/<int:instance_id>")
+def show(instance_id):
+    engine = get_engine()
+    with engine.db.read() as session:
+        instance = session.get(Instance, instance_id)
+        if instance is None:
+            abort(404, description=f"事项实例 {instance_id} 不存在。")
+        if not can_view_instance(session, actor(), instance_id):
+            abort(403, description="您没有参与该事项，无权查看。")
+        open_tasks = list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
+        events = engine.history.for_instance(session, instance_id)
+        starter = session.get(User, instance.started_by_id) if instance.started_by_id else None
+        variables = _variables(session, instance_id)
+    history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action), detail=_readable_detail(instance, e))
+               for e in events]
+    return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
+                           starter=starter, detail_labels=DETAIL_LABELS,
+                           variables_json=None if variables is None else
+                           json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def _readable_detail(instance, event) -> dict | None:
+    """The event's detail with submitted data keyed by field label and choices by their names."""
+    detail = event.detail
+    if not detail or event.action != "task_completed" or not isinstance(detail.get("data"), dict):
+        return detail
+    form = _form_of(instance, event.element_id)
+    if form is None:
+        return detail
+    data = {}
+    for key, value in detail["data"].items():
+        f = form.field(key)
+        if f is not None and f.type == "enum":
+            value = dict(f.options).get(value, value)
+        data[f.label if f is not None else key] = value
+    return {**detail, "data": data}
+
+
+def _form_of(instance, element_id):
+    try:  # the form definition of the instance's own deployment (cached by the engine)
+        return get_engine().tasks.form(SimpleNamespace(instance=instance, element_id=element_id))
+    except Exception:  # noqa: BLE001 - a history row must render even if its definition cannot be read
+        return None
+
+
+def _variables(session, instance_id) -> dict | None:
+    """The instance's current process variables (read only, for the collapsed raw view)."""
+    try:
+        workflow = get_engine().runtime.load(session, instance_id, lock=False, must_run=False).workflow
+    except Exception:  # noqa: BLE001
+        return None
+    data = dict(workflow.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        data.update(task.data)
+    if not data:
+        finished = workflow.get_tasks(state=TaskState.COMPLETED)
+        if finished:
+            data.update(finished[-1].data)
+    return data

@@ -1,0 +1,95 @@
+"""The task page: the generated form, claiming, and completing through the engine."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from ..engine.errors import EngineError, NotFound
+from ..engine.forms import FormErrors
+from ..engine.tasks import can_complete, can_view, is_candidate
+from .helpers import actor, get_engine, get_settings, redirect_back
+from .task_forms import Submission, initial_values, read_submission, units_for
+
+bp = Blueprint("tasks", __name__)
+
+TASK_STATUS = {"open": "待办理", "completed": "已完成", "cancelled": "已取消"}
+
+
+def _visible_task(session, task_id: int):
+    try:
+        task = get_engine().tasks.get(session, task_id)
+    except NotFound:
+        abort(404, description=f"任务 {task_id} 不存在。")
+    if not can_view(actor(), task):
+        abort(403, description="您不是该任务的办理人或候选人，无权查看。")
+    return task
+
+
+def _render(task_id: int, submission: Submission | None = None, errors: dict | None = None,
+            alert: str | None = None, status: int = 200):
+    user = actor()
+    with get_engine().db.read() as session:
+        task = _visible_task(session, task_id)
+        form = get_engine().tasks.form(task)
+        values = initial_values(session, form, task.form_data or {})
+        if submission is not None:
+            values.update(submission.shown)  # everything the user entered wins over stored values
+        units = units_for(session, form)
+    editable = task.status == "open" and can_complete(user, task)
+    context = dict(
+        task=task, form=form, values=values, errors=errors or {}, alert=alert,
+        uploads=submission.uploads if submission else {},
+        units=units, units_by_code={u.code: u for u in units},
+        editable=editable, lock_inputs=not editable and submission is None,
+        can_claim=task.status == "open" and task.assignee_id is None and is_candidate(user, task),
+        can_unclaim=task.status == "open" and task.assignee_id is not None
+        and (task.assignee_id == user.id or user.is_admin),
+        status_label=TASK_STATUS.get(task.status, task.status),
+        max_upload=get_settings().max_upload_bytes,
+    )
+    return render_template("task.html", **context), status
+
+
+@bp.get("/tasks/<int:task_id>")
+def show(task_id):
+    return _render(task_id)
+
+
+@bp.post("/tasks/<int:task_id>")
+def submit(task_id):
+    with get_engine().db.read() as session:
+        task = _visible_task(session, task_id)
+        form = get_engine().tasks.form(task)
+    submission = read_submission(form)
+    try:
+        instance_id = get_engine().tasks.complete(task_id, actor(), submission.raw)
+    except FormErrors as e:
+        return _render(task_id, submission, errors=e.errors, status=422,
+                       alert=f"表单中有 {len(e.errors)} 处需要修改，请查看标红的字段。填写的内容均已保留。")
+    except NotFound:
+        abort(404, description=f"任务 {task_id} 不存在。")
+    except EngineError as e:  # TaskNotOpen, NotAllowed, ConcurrentUpdate, InstanceNotRunning …
+        return _render(task_id, submission, alert=str(e), status=409)
+    flash("已提交", "success")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim(task_id):
+    try:
+        get_engine().tasks.claim(task_id, actor())
+        flash("已认领，任务已移到“我的任务”。", "success")
+    except NotFound:
+        abort(404, description=f"任务 {task_id} 不存在。")
+    except EngineError as e:
+        flash(str(e), "error")
+    return redirect_back("inbox.index", tab="mine")
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim(task_id):
+    try:
+        get_engine().tasks.unclaim(task_id, actor())
+        flash("已退回，任务回到“待认领”。", "success")
+    except NotFound:
+        abort(404, description=f"任务 {task_id} 不存在。")
+    except EngineError as e:
+        flash(str(e), "error")
+    return redirect_back("inbox.index", tab="groups")
