@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh database and engine per test, small test diagrams, demo people."""
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,23 @@ def diagram(name: str, kind: str | None = None) -> DefinitionSource:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """Every engine test runs twice: on a SQLite file and on a fresh database of the throw-away server."""
+    """Every engine test runs twice: on a new SQLite file and on the emptied test database of the
+    throw-away PostgreSQL server."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = server.create_database()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop_database(name)
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres_server").reset_database()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, empty SQLite file, copied for each test (running the migrations each time is slow)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade_schema(db)
+    db.dispose()  # the last connection closing folds the WAL back into the file
+    return path
 
 
 @pytest.fixture(scope="session")

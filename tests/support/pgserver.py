@@ -53,6 +53,7 @@ class PostgresServer:
         self.data = base / "data"
         self.socket_dir = base / "sock"
         self._names = itertools.count(1)
+        self._created: set[str] = set()
 
     @classmethod
     def start(cls) -> "PostgresServer":
@@ -104,11 +105,11 @@ class PostgresServer:
         return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres",
                                autocommit=True)
 
-    def url(self, dbname: str) -> str:
+    def url(self, dbname: str = "engine_tests") -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self) -> str:
-        name = f"test_{os.getpid()}_{next(self._names)}"
+    def create_database(self, name: str | None = None) -> str:
+        name = name or f"test_{os.getpid()}_{next(self._names)}"
         with self.admin_connection() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
@@ -119,6 +120,31 @@ class PostgresServer:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except psycopg.Error:
             pass  # the whole server is thrown away at the end anyway
+
+    def reset_database(self, name: str = "engine_tests") -> str:
+        """The shared test database, emptied: every table but Alembic's, ids from 1 again.
+
+        Much faster than CREATE DATABASE per test (which waits for a checkpoint); the schema is
+        migrated once by the first test and stays. Leftover connections (a killed worker) are ended.
+        """
+        if name not in self._created:
+            self.create_database(name)
+            self._created.add(name)
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=name,
+                             autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            # DELETE is much quicker than TRUNCATE on tables this small; foreign keys are not
+            # checked meanwhile (session_replication_role), and the id sequences start again at 1.
+            with conn.transaction():
+                conn.execute("SET LOCAL session_replication_role = replica")
+                for table in tables:
+                    conn.execute(f'DELETE FROM "{table}"')
+                for (seq,) in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
+                    conn.execute(f'ALTER SEQUENCE "{seq}" RESTART')
+        return self.url(name)
 
     def stop(self):
         if (self.data / "postmaster.pid").exists():
