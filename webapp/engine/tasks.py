@@ -37,10 +37,12 @@ def _eligible_clause(user: User):
     """SQL condition: the user is a candidate (by name, or by a role held in the task's unit)."""
     TC = TaskCandidate
     by_user = exists().where(TC.human_task_id == HumanTask.id, TC.kind == "user", TC.value == user.username)
+    # One EXISTS over both tables: a nested EXISTS would not be correlated to the outer human_tasks
+    # (SQLAlchemy correlates to the enclosing SELECT only) and would ignore the task's unit.
     by_group = exists().where(
         TC.human_task_id == HumanTask.id, TC.kind == "group",
-        exists().where(RoleAssignment.user_id == user.id, RoleAssignment.role_code == TC.value,
-                       or_(HumanTask.unit_id.is_(None), RoleAssignment.unit_id == HumanTask.unit_id)))
+        RoleAssignment.user_id == user.id, RoleAssignment.role_code == TC.value,
+        or_(HumanTask.unit_id.is_(None), RoleAssignment.unit_id == HumanTask.unit_id))
     return or_(by_user, by_group)
 
 
