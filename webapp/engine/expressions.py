@@ -130,6 +130,9 @@ class ScriptEngine(PythonScriptEngine):
         super().__init__(environment=RestrictedEnvironment())
 
     def validate(self, expression):
+        # SpiffWorkflow's DMN engine calls this to tell `"a"` from `> 1000` and expects SyntaxError
+        # for the latter; an ExpressionError there broke every rule written with an operator.
+        ast.parse(expression)
         _checked(expression)
 
     def value(self, task, text: str | None):
