@@ -195,7 +195,9 @@ class CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
         if ref not in known:  # SpiffWorkflow's own message for this is English and names no file
             self.raise_validation_exception(
                 f"引用的决策表“{ref}”不存在（已有：{'、'.join(sorted(known)) or '无'}）")
-        return super().create_task()
+        # Not super().create_task(): it builds a plain BusinessRuleTask, which ignores resultVariable.
+        engine = self.process_parser.parser.get_engine(ref, self.node)
+        return self.spec_class(self.spec, self.bpmn_id, dmnEngine=engine, **self.bpmn_attributes)
 
 
 _SPECIFIC = {
