@@ -14,7 +14,16 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 
+from zoneinfo import ZoneInfo
+
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+
+# Dates and times written without a zone (a due date, a timer date) are the office's local time,
+# whatever zone the server runs in.
+OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+# SpiffWorkflow reads a zone-less timer date in the server's zone; make timers agree with due dates.
+_spiff_timer.LOCALTZ = OFFICE_TZ
 
 _WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
@@ -51,7 +60,7 @@ def now_iso() -> str:
 
 @expression_function("today")
 def today_iso() -> str:
-    return _now().astimezone().date().isoformat()
+    return _now().astimezone(OFFICE_TZ).date().isoformat()
 
 
 @expression_function()

@@ -11,7 +11,6 @@ not through the ORM's unit of work.
 import hashlib
 from datetime import date, datetime, time, timezone
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from types import SimpleNamespace
 
@@ -25,10 +24,9 @@ from ..models import HumanTask, Instance, Job, StoredFile, TaskCandidate, TextBl
 from . import history, state
 from .dialect import ExternalServiceTask
 from .errors import ConcurrentUpdate, EngineError, InstanceNotRunning, NotFound
-from .expressions import SCRIPT_ENGINE
+from .expressions import OFFICE_TZ, SCRIPT_ENGINE
 from .forms import UploadedFile
 
-OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 _SILENT_STEPS = ("BpmnStartTask", "StartEventSplit", "StartEventJoin", "BoundaryEventSplit",
                  "BoundaryEventJoin", "_EndJoin", "SimpleBpmnTask")
 
