@@ -12,8 +12,11 @@ import socket
 import time as _time
 import traceback
 from datetime import timedelta
+from uuid import UUID
 
 from sqlalchemy import and_, or_, select, update
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
 
 from service_tasks import TOPICS
 
@@ -77,12 +80,13 @@ class Management:
             outcome = self._fire_one_timer(busy)
             if outcome is None:
                 break
-            fired += outcome == "fired"
+            fired += outcome
         return fired
 
-    def _fire_one_timer(self, busy: set) -> str | None:
-        """Fire the most overdue timer of an instance no other worker holds; None when nothing is due.
+    def _fire_one_timer(self, busy: set) -> int | None:
+        """Fire the due timers of the instance with the most overdue one, if no other worker holds it.
 
+        Returns how many timers fired (one audit record each), None when nothing is due.
         Locks are always taken instance first, then its rows, so two workers cannot deadlock.
         """
         now = utcnow()
@@ -97,22 +101,28 @@ class Management:
                     select(Instance.id).where(Instance.id == due.instance_id)
                     .with_for_update(skip_locked=True)).first() is None:
                 busy.add(due.instance_id)  # another worker is on this instance right now
-                return "skipped"
+                return 0
             unit = self.runtime.load(session, due.instance_id)
             timer = session.get(Timer, due.id)
             if timer is None:
-                return "skipped"  # fired by another worker before we got the lock
+                return 0  # fired by another worker before we got the lock
             guid = timer.task_guid
+            rows = session.execute(select(Timer.task_guid, Timer.element_id, Timer.name, Timer.due_at)
+                                   .where(Timer.instance_id == due.instance_id)).all()
             unit.workflow.refresh_timers()
             unit.do_engine_steps()
+            # Every timer of the instance that was due fires in this step, not only the one we picked;
+            # a timer the engine has not fired yet (its clock a hair behind ours) gets no record.
+            fired = [r for r in rows if _has_fired(unit.workflow, r.task_guid)]
+            for r in fired:
+                history.record(session, due.instance_id, "timer_fired", None, r.element_id, r.name,
+                               detail={"due_at": r.due_at.isoformat()})
             still_waiting = any(str(t.id) == guid for t in unit.workflow.event_manager.tasks.values())
-            history.record(session, due.instance_id, "timer_fired", None, timer.element_id, timer.name,
-                           detail={"due_at": timer.due_at.isoformat()})
             unit.save()
             if still_waiting:  # the engine's clock is a hair behind ours: look again shortly
-                session.execute(update(Timer).where(Timer.task_guid == guid)
+                session.execute(update(Timer).where(Timer.task_guid == guid, Timer.due_at <= now)
                                 .values(due_at=now + timedelta(seconds=1)))
-            return "fired"
+            return len(fired)
 
     # --- jobs ---
 
@@ -261,6 +271,13 @@ class Management:
                 busy = 0
             if not busy:
                 _time.sleep(poll)
+
+
+def _has_fired(workflow, task_guid: str) -> bool:
+    try:
+        return workflow.get_task_from_id(UUID(task_guid)).state == TaskState.COMPLETED
+    except TaskNotFoundException:
+        return False
 
 
 def _output_expr(text: str) -> str:
