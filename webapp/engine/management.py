@@ -71,6 +71,9 @@ class Management:
         self.runtime = runtime
         self.settings = settings
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        # FOR UPDATE OF jobs only: Job eagerly outer-joins its instance, and PostgreSQL refuses to
+        # lock the nullable side of an outer join.
+        self._job_lock = None if db.is_sqlite else {"of": Job}
 
     # --- timers ---
 
@@ -175,7 +178,7 @@ class Management:
     def _complete_job(self, job: Job, result: dict, pending: list) -> None:
         with self.db.write() as session:
             unit = self.runtime.load(session, job.instance_id)  # instance lock first, then the job row
-            row = session.get(Job, job.id, with_for_update=not self.db.is_sqlite)
+            row = session.get(Job, job.id, with_for_update=self._job_lock)
             if row.status != "running" or row.locked_by != self.worker_id:
                 return  # another worker took it over after our lease ran out; its outcome stands
             self._finish_job(session, unit, row, result, pending, "done")
@@ -202,7 +205,7 @@ class Management:
 
     def _failed(self, job: Job, message: str, trace: str) -> None:
         with self.db.write() as session:
-            row = session.get(Job, job.id, with_for_update=not self.db.is_sqlite)
+            row = session.get(Job, job.id, with_for_update=self._job_lock)
             if row.locked_by != self.worker_id or row.status != "running":
                 return
             row.last_error, row.locked_until = trace[-4000:], None
