@@ -14,6 +14,9 @@ csrf = CSRFProtect()
 
 
 def register_web(app):
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
@@ -39,6 +42,13 @@ def register_web(app):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     register_filters(app)
     app.context_processor(notifications.header_context)

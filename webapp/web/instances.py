@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..engine.errors import EngineError
 from ..engine.history import ACTION_LABELS
 from ..engine.runtime import STATUS_LABELS
-from ..models import HumanTask, Instance, User
+from ..models import HumanTask, Instance, Unit, User
 from .access import can_view_instance, visible_instances_clause
 from .helpers import actor, get_engine
 
@@ -93,16 +93,29 @@ def show(instance_id):
         events = engine.history.for_instance(session, instance_id)
         starter = session.get(User, instance.started_by_id) if instance.started_by_id else None
         variables = _variables(session, instance_id)
-    history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action), detail=_readable_detail(instance, e))
-               for e in events]
+        names = _Names(session)
+        history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action),
+                        detail=_readable_detail(instance, e, names)) for e in events]
     return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
                            starter=starter, detail_labels=DETAIL_LABELS,
                            variables_json=None if variables is None else
                            json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
-def _readable_detail(instance, event) -> dict | None:
-    """The event's detail with submitted data keyed by field label and choices by their names."""
+class _Names:
+    """Unit names by code, read once and only if a history row needs them."""
+
+    def __init__(self, session):
+        self.session, self._units = session, None
+
+    def unit(self, code):
+        if self._units is None:
+            self._units = dict(self.session.execute(select(Unit.code, Unit.name)).all())
+        return self._units.get(code, code)
+
+
+def _readable_detail(instance, event, names: _Names) -> dict | None:
+    """The event's detail with submitted data keyed by field label, choices and units by their names."""
     detail = event.detail
     if not detail or event.action != "task_completed" or not isinstance(detail.get("data"), dict):
         return detail
@@ -114,6 +127,10 @@ def _readable_detail(instance, event) -> dict | None:
         f = form.field(key)
         if f is not None and f.type == "enum":
             value = dict(f.options).get(value, value)
+        elif f is not None and f.type == "unit" and value:
+            value = names.unit(value)
+        elif f is not None and f.type == "units" and isinstance(value, list):
+            value = [names.unit(code) for code in value]
         data[f.label if f is not None else key] = value
     return {**detail, "data": data}
 
