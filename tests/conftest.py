@@ -1,4 +1,5 @@
 """Shared fixtures: a fresh database and engine per test, small test diagrams, demo people."""
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -69,6 +70,13 @@ def engine(settings):
     eng.db.dispose()
 
 
+@functools.cache
+def secret_hash() -> str:
+    """The hash of the test password "secret", computed once (scrypt takes ~0.15 s a time)."""
+    from werkzeug.security import generate_password_hash
+    return generate_password_hash("secret")
+
+
 @pytest.fixture
 def people(engine):
     """clerk1 (role clerk), reviewer1 (role reviewer in unit U1), boss, admin; returns {username: User}."""
@@ -81,8 +89,7 @@ def people(engine):
         for username, name, admin in (("clerk1", "张经办", False), ("clerk2", "李经办", False),
                                       ("reviewer1", "王审核", False), ("boss", "赵领导", False),
                                       ("admin", "系统管理员", True)):
-            u = User(username=username, display_name=name, is_admin=admin)
-            u.set_password("secret")
+            u = User(username=username, display_name=name, is_admin=admin, password_hash=secret_hash())
             s.add(u)
             made[username] = u
         s.flush()

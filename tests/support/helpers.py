@@ -1,7 +1,7 @@
 """Small helpers shared by the engine tests."""
 from sqlalchemy import select
 
-from tests.conftest import diagram
+from tests.conftest import diagram, secret_hash
 from webapp.models import AuditEvent, HumanTask, Instance, Role, RoleAssignment, Unit, User
 
 
@@ -69,8 +69,7 @@ def add_user(engine, username, display_name, role=None, unit_code=None, unit_nam
         if role and s.get(Role, role) is None:
             s.add(Role(code=role, name=role))
             s.flush()
-        u = User(username=username, display_name=display_name)
-        u.set_password("secret")
+        u = User(username=username, display_name=display_name, password_hash=secret_hash())
         s.add(u)
         s.flush()
         if role:
