@@ -16,6 +16,7 @@ _completer = _USERS.alias("completer")
 _OPEN_TASK = (select(_HUMAN_TASKS.c.id.label("task_id"), _HUMAN_TASKS.c.instance_id, _HUMAN_TASKS.c.task_guid,
                      _HUMAN_TASKS.c.element_id, _HUMAN_TASKS.c.name, _HUMAN_TASKS.c.status.label("task_status"),
                      _HUMAN_TASKS.c.assignee_id, _HUMAN_TASKS.c.unit_id, _HUMAN_TASKS.c.completed_at,
+                     _HUMAN_TASKS.c.completed_by_id,
                      _HUMAN_TASKS.c.lock_version.label("task_version"),
                      _USERS.c.display_name.label("assignee_name"), _completer.c.display_name.label("completer_name"),
                      *INSTANCE_COLUMNS)
@@ -158,7 +159,11 @@ class Tasks:
             raise NotFound(f"任务 {human_task_id} 不存在")
         if row.task_status == "completed":
             when = row.completed_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if row.completed_at else ""
-            raise TaskNotOpen(f"该任务已由{row.completer_name or '他人'}于 {when} 办理完成，您的填写未提交。")
+            # After waiting for the lock PostgreSQL re-reads the locked rows only: the joined name is
+            # the one from before the other person completed the task (none), so look it up.
+            name = row.completer_name or (row.completed_by_id and session.scalar(
+                select(User.display_name).where(User.id == row.completed_by_id)))
+            raise TaskNotOpen(f"该任务已由{name or '他人'}于 {when} 办理完成，您的填写未提交。")
         if row.task_status != "open":
             raise TaskNotOpen("该任务已被取消（流程已转到其他环节），您的填写未提交。")
         return SimpleNamespace(id=row.task_id, instance_id=row.instance_id, task_guid=row.task_guid,
