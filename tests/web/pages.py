@@ -1,5 +1,6 @@
 """Reading rendered pages in tests: visible text and the values a form would submit."""
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 
@@ -7,7 +8,6 @@ def text_of(response) -> str:
     """The page's visible text, roughly: tags removed and whitespace collapsed."""
     html = response.get_data(as_text=True) if hasattr(response, "get_data") else response
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    from html import unescape
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
