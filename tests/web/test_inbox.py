@@ -9,8 +9,10 @@ from .pages import text_of
 def test_candidate_sees_task_to_claim(login, approval):
     _, task_id = approval
     client = login("clerk1")
-    mine = client.get("/")
+    mine = client.get("/?tab=mine")
     assert "没有分配给您的任务" in text_of(mine)
+    # With nothing assigned yet, the inbox opens on the tasks to claim.
+    assert f"/tasks/{task_id}/claim" in client.get("/").get_data(as_text=True)
     groups = client.get("/?tab=groups")
     page = text_of(groups)
     assert "填写申请" in page and "购置办公设备" in page and "SP-2026-001" in page
