@@ -2,6 +2,7 @@
 # System packages the tests need, installed only when missing (safe to run again and again):
 #   postgresql  initdb / pg_ctl for the throw-away PostgreSQL server (tests/conftest.py starts it)
 #   chromium    the browser the web tests drive
+#   fonts-wqy-microhei  a Chinese font, so the browser tests' screenshots are readable
 # Works on a clean Debian bookworm machine as root (CI); elsewhere it only reports what is missing.
 set -euo pipefail
 
@@ -22,9 +23,14 @@ fi
 if ! have_chromium; then
     missing+=(chromium)
 fi
+if command -v fc-list >/dev/null 2>&1 && ! fc-list :lang=zh | grep -q .; then
+    missing+=(fonts-wqy-microhei)
+elif ! command -v fc-list >/dev/null 2>&1; then
+    missing+=(fonts-wqy-microhei)
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-    echo "setup_system: postgresql and chromium are present."
+    echo "setup_system: postgresql, chromium and a Chinese font are present."
     exit 0
 fi
 

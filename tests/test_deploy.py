@@ -205,6 +205,15 @@ def test_refused_timer_that_does_not_compile(engine, deployed, definition):
     assert_problem(problems, "timer_proc.bpmn", "wait", "定时器", "表达式无法编译")
 
 
+@pytest.mark.parametrize("definition", ["<bpmn:timeDuration>P3X</bpmn:timeDuration>",
+                                        "<bpmn:timeDate>2026-13-45T09:00:00</bpmn:timeDate>"])
+def test_refused_timer_literal_that_is_not_iso_8601(engine, deployed, definition):
+    src = linear("timer_proc", '<bpmn:intermediateCatchEvent id="wait" name="等待"><bpmn:timerEventDefinition>'
+                               f'{definition}</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+    problems = refused(engine, deployed, src)
+    assert_problem(problems, "timer_proc.bpmn", "wait", "不是有效的 ISO 8601")
+
+
 @pytest.mark.parametrize("attribute, label", [("dueDate", "到期时间"), ("followUpDate", "跟进时间"),
                                               ("assignee", "办理人"), ("candidateGroups", "候选组"),
                                               ("priority", "优先级")])

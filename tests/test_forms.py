@@ -257,3 +257,11 @@ class TestDefinitionProblems:
         f = FormField(id="a", label="a", type="string", constraints={"pattern": "[a-"})
         [(fid, reason)] = definition_problems(Form([f]))
         assert reason.startswith("约束“pattern”不是合法的正则表达式：")
+
+
+def test_file_already_stored_is_kept_when_nothing_new_is_uploaded():
+    form = Form([FormField(id="scan", label="扫描件", type="file", constraints={"required": None})])
+    stored = {"file_id": 7, "filename": "答复函.pdf", "size": 1024}
+    assert validate(form, {}, current={"scan": stored}) == {"scan": stored}
+    assert validate(form, {"scan": UploadedFile("", "application/octet-stream", b"")},
+                    current={"scan": stored}) == {"scan": stored}

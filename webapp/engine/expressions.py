@@ -29,6 +29,7 @@ _WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 _ISO_RECURRING = re.compile(r"^R\d*/.+$")
+_LOOKS_ISO = re.compile(r"^(P\d|PT\d|R\d*/|\d{4}-)")
 
 SAFE_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -94,8 +95,8 @@ def timer_expression(text: str) -> str:
     t = (text or "").strip()
     if is_wrapped(t):
         return unwrap(t)
-    if is_iso_literal(t):
-        return repr(t)
+    if is_iso_literal(t) or _LOOKS_ISO.match(t.upper()):
+        return repr(t)  # a mistyped literal (P3X) stays a literal, so deploy rejects it
     return t
 
 

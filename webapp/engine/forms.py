@@ -141,6 +141,9 @@ def validate(form: Form, submitted: dict, current: dict | None = None,
         raw = submitted.get(f.id)
         try:
             value = _convert(f, raw)
+            if f.type == "file" and value is None and current.get(f.id):
+                values[f.id] = current[f.id]  # no new upload: the file already there stays
+                continue
             if value is None or value == [] or value == "":
                 if f.required:
                     raise ValueError("此项为必填项")

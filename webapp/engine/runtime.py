@@ -295,6 +295,19 @@ class Runtime:
         spec, subprocess_specs = self.repository.specs.get(inst.deployment_id, inst.process_key)
         return InstanceUnit(session, inst, state.load(row.state, spec, subprocess_specs), self.settings, actor)
 
+    def variables(self, session, instance_id: int) -> dict:
+        """The instance's current process variables (read only): the data of its active tasks,
+        or of its last finished task once it has ended."""
+        workflow = self.load(session, instance_id, lock=False, must_run=False).workflow
+        data = dict(workflow.data)
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            data.update(task.data)
+        if not data:
+            finished = workflow.get_tasks(state=TaskState.COMPLETED)
+            if finished:
+                data.update(finished[-1].data)
+        return data
+
     def start(self, process_key: str, business_key: str, title: str = "", actor=None, data: dict | None = None) -> int:
         with self.db.write() as session:
             version = self.repository.latest_process(session, process_key)

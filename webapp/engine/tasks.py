@@ -34,7 +34,7 @@ _SET_TASK = (update(_HUMAN_TASKS)
                      completed_by_id=bindparam("completed_by_id")))
 
 
-def _eligible_clause(user: User):
+def eligible_clause(user: User):
     """SQL condition: the user is a candidate (by name, or by a role held in the task's unit)."""
     TC = TaskCandidate
     by_user = exists().where(TC.human_task_id == HumanTask.id, TC.kind == "user", TC.value == user.username)
@@ -77,7 +77,7 @@ class Tasks:
     def inbox(self, session, user: User, scope: str = "all") -> list[HumanTask]:
         """Open tasks: `mine` (assigned to me), `groups` (unclaimed, I am a candidate), `all` (both)."""
         mine = HumanTask.assignee_id == user.id
-        groups = and_(HumanTask.assignee_id.is_(None), _eligible_clause(user))
+        groups = and_(HumanTask.assignee_id.is_(None), eligible_clause(user))
         condition = {"mine": mine, "groups": groups}.get(scope, or_(mine, groups))
         query = (select(HumanTask).where(HumanTask.status == "open", condition)
                  .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id))
@@ -91,12 +91,15 @@ class Tasks:
 
     def form(self, task: HumanTask) -> forms.Form:
         """The task's form definition, from the cached spec of the instance's deployment."""
-        spec, subprocess_specs = self.runtime.repository.specs.get(task.instance.deployment_id,
-                                                                   task.instance.process_key)
+        return self.form_for(task.instance, task.element_id)
+
+    def form_for(self, instance, element_id: str) -> forms.Form:
+        """The form of a user task of an instance's own deployment (not necessarily the newest)."""
+        spec, subprocess_specs = self.runtime.repository.specs.get(instance.deployment_id, instance.process_key)
         for candidate in (spec, *subprocess_specs.values()):  # the task may sit in a called process
-            if task.element_id in candidate.task_specs:
-                return candidate.task_specs[task.element_id].form
-        raise NotFound(f"流程定义中找不到任务 {task.element_id}")
+            if element_id in candidate.task_specs:
+                return candidate.task_specs[element_id].form
+        raise NotFound(f"流程定义中找不到任务 {element_id}")
 
     # --- claim ---
 

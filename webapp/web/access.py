@@ -5,7 +5,7 @@ hold, held or could take a task (assignee, completer, or candidate by name or by
 """
 from sqlalchemy import exists, or_, select, true
 
-from ..engine.tasks import _eligible_clause  # the same candidate rule as the inbox
+from ..engine.tasks import eligible_clause  # the same candidate rule as the inbox
 from ..models import HumanTask, Instance
 
 
@@ -13,7 +13,7 @@ def involved_clause(user):
     """SQL condition on Instance: the user is involved in it."""
     touched = exists().where(
         HumanTask.instance_id == Instance.id,
-        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id, _eligible_clause(user)))
+        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id, eligible_clause(user)))
     return or_(Instance.started_by_id == user.id, touched)
 
 

@@ -1,10 +1,8 @@
 """Instances (事项): the searchable list, starting a process, and one instance's page with its history."""
 import json
-from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
-from SpiffWorkflow.util.task import TaskState
 
 from ..engine.errors import EngineError
 from ..engine.history import ACTION_LABELS
@@ -137,7 +135,7 @@ def _readable_detail(instance, event, names: _Names) -> dict | None:
 
 def _form_of(instance, element_id):
     try:  # the form definition of the instance's own deployment (cached by the engine)
-        return get_engine().tasks.form(SimpleNamespace(instance=instance, element_id=element_id))
+        return get_engine().tasks.form_for(instance, element_id)
     except Exception:  # noqa: BLE001 - a history row must render even if its definition cannot be read
         return None
 
@@ -145,14 +143,6 @@ def _form_of(instance, element_id):
 def _variables(session, instance_id) -> dict | None:
     """The instance's current process variables (read only, for the collapsed raw view)."""
     try:
-        workflow = get_engine().runtime.load(session, instance_id, lock=False, must_run=False).workflow
-    except Exception:  # noqa: BLE001
+        return get_engine().runtime.variables(session, instance_id)
+    except Exception:  # noqa: BLE001 - the page must render even if the state cannot be read
         return None
-    data = dict(workflow.data)
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-        data.update(task.data)
-    if not data:
-        finished = workflow.get_tasks(state=TaskState.COMPLETED)
-        if finished:
-            data.update(finished[-1].data)
-    return data
