@@ -9,11 +9,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from types import SimpleNamespace
+
 from sqlalchemy import func, select
 
 from ..models import DecisionVersion, DefinitionFile, Deployment, ProcessVersion
 from .dialect import DialectParser
 from .errors import DeployError, NotFound, Problem
+from .expressions import SCRIPT_ENGINE
 from .validation import DefinitionSource, check_definitions
 
 
@@ -128,6 +131,16 @@ class Repository:
             .order_by(ProcessVersion.name)))
 
 
+    def evaluate_decision(self, decision_key: str, inputs: dict, deployment_id: int | None = None) -> dict:
+        """Run a deployed decision table on sample inputs, with the same engine processes use."""
+        if deployment_id is None:
+            with self.db.read() as session:
+                deployment_id = self.latest_deployment_id(session)
+        table = self.specs.decision_engine(deployment_id, decision_key)
+        probe = SimpleNamespace(data=dict(inputs), workflow=SimpleNamespace(script_engine=SCRIPT_ENGINE))
+        return table.result(probe)
+
+
 class SpecCache:
     """Parsed specs per deployment, built once per process and shared by every instance pinned to it."""
 
@@ -148,6 +161,12 @@ class SpecCache:
                 spec = parser.get_spec(process_key)
                 self._specs[key] = (spec, parser.get_subprocess_specs(process_key))
             return self._specs[key]
+
+    def decision_engine(self, deployment_id: int, decision_key: str):
+        parser = self._parser(deployment_id)
+        if decision_key not in parser.dmn_parsers:
+            raise NotFound(f"决策表“{decision_key}”不存在")
+        return parser.get_engine(decision_key, None)
 
     def _parser(self, deployment_id: int) -> DialectParser:
         parser = self._parsers.get(deployment_id)
