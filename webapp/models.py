@@ -3,9 +3,9 @@
 The serialized workflow lives in `instances.state`; everything an inbox, a worker or a page needs
 to find is an indexed row of its own (human tasks, timers, jobs), so no query deserializes a workflow.
 """
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -319,3 +319,65 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+# --- clock: work calendar and deadline rules (webapp/clock) ---------------------------------------
+
+class CalendarDay(Base):
+    """An administrator's entry for one day, overriding the official schedule and the weekend rule."""
+    __tablename__ = "calendar_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16), default="schedule")  # schedule | closure
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class CalendarYear(Base):
+    """A year whose schedule an administrator has entered completely: it counts as covered."""
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    entered_by: Mapped[str | None] = mapped_column(String(100))
+    entered_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class ClockRevision(Base):
+    """A counter bumped by every change of the calendar data, so each process knows when its cached
+    calendar is stale with one cheap query."""
+    __tablename__ = "clock_revisions"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class DeadlineRule(Base):
+    """A named period diagrams refer to, e.g. `${deadline('handling')}`; changed by administrators."""
+    __tablename__ = "deadline_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    value: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))  # workdays | months | days
+    # Deadlines computed on or after this day use this value; earlier ones used the previous value.
+    effective_from: Mapped[date] = mapped_column(Date)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class DeadlineRuleChange(Base):
+    """The audit trail of a rule: who changed what, when, from which value to which."""
+    __tablename__ = "deadline_rule_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("deadline_rules.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    changed_by: Mapped[str | None] = mapped_column(String(100))
+    old_value: Mapped[int] = mapped_column(Integer)
+    old_unit: Mapped[str] = mapped_column(String(16))
+    old_effective_from: Mapped[date] = mapped_column(Date)
+    new_value: Mapped[int] = mapped_column(Integer)
+    new_unit: Mapped[str] = mapped_column(String(16))
+    new_effective_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
