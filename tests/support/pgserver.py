@@ -54,6 +54,7 @@ class PostgresServer:
         self.socket_dir = base / "sock"
         self._names = itertools.count(1)
         self._created: set[str] = set()
+        self._seeds: dict[str, dict] = {}
 
     @classmethod
     def start(cls) -> "PostgresServer":
@@ -122,14 +123,17 @@ class PostgresServer:
             pass  # the whole server is thrown away at the end anyway
 
     def reset_database(self, name: str = "engine_tests") -> str:
-        """The shared test database, emptied: every table but Alembic's, ids from 1 again.
+        """The shared test database as the migrations leave it: every table but Alembic's emptied
+        and refilled with the rows the migrations seed (e.g. the default deadline rules), ids from 1.
 
         Much faster than CREATE DATABASE per test (which waits for a checkpoint); the schema is
-        migrated once by the first test and stays. Leftover connections (a killed worker) are ended.
+        migrated once, when the database is created, and stays. Leftover connections (a killed
+        worker) are ended.
         """
         if name not in self._created:
             self.create_database(name)
             self._created.add(name)
+            self._seeds[name] = self._migrate(name)
         with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=name,
                              autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -144,7 +148,33 @@ class PostgresServer:
                     conn.execute(f'DELETE FROM "{table}"')
                 for (seq,) in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
                     conn.execute(f'ALTER SEQUENCE "{seq}" RESTART')
+                for table, (columns, rows) in self._seeds[name].items():
+                    names = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join(["%s"] * len(columns))
+                    conn.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+                    if "id" in columns:
+                        conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                     f'(SELECT max(id) FROM "{table}"))')
         return self.url(name)
+
+    def _migrate(self, name: str) -> dict[str, tuple[list[str], list[tuple]]]:
+        """Migrate the new database and return the rows the migrations seeded, by table."""
+        from webapp.db import Database, upgrade_schema
+        db = Database(self.url(name))
+        try:
+            upgrade_schema(db)
+        finally:
+            db.dispose()
+        seeds = {}
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=name) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            for table in tables:
+                cur = conn.execute(f'SELECT * FROM "{table}"')
+                rows = cur.fetchall()
+                if rows:
+                    seeds[table] = ([d.name for d in cur.description], rows)
+        return seeds
 
     def stop(self):
         if (self.data / "postmaster.pid").exists():
