@@ -6,10 +6,12 @@ Split like Camunda 7's services, each with one obvious entry point:
     tasks       inbox, claim, complete with form validation     (tasks.py)
     history     the audit trail                                 (history.py)
     management  timers, jobs, incidents, the worker loop        (management.py)
+    clock       working days, deadlines, deadline rules         (webapp/clock)
 Free of Flask: the web app, the worker and the command line all use this same object.
 """
 from service_tasks import load_topics
 
+from .. import clock
 from ..config import Settings
 from ..db import Database
 from . import history
@@ -23,6 +25,9 @@ class Engine:
     def __init__(self, settings: Settings | None = None, db: Database | None = None):
         self.settings = settings or Settings()
         self.db = db or Database(self.settings.database_url)
+        # The work calendar and deadline rules; diagram expressions reach it through clock.current().
+        self.clock = clock.Clock(self.db)
+        clock.bind(self.clock)
         load_topics(self.settings.service_task_modules)
         self.repository = Repository(self.db)
         self.runtime = Runtime(self.db, self.repository, self.settings)

@@ -10,20 +10,20 @@ attributes starting with an underscore are refused, which closes the usual ways 
 """
 import ast
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
-
-from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
-# Dates and times written without a zone (a due date, a timer date) are the office's local time,
-# whatever zone the server runs in.
-OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+from .. import clock
+from ..clock import OFFICE_TZ  # dates and times written without a zone are the office's local time
+
 # SpiffWorkflow reads a zone-less timer date in the server's zone; make timers agree with due dates.
 _spiff_timer.LOCALTZ = OFFICE_TZ
+
+REMINDER_TIME = time(9, 0)
 
 _WRAPPED = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 _ISO_DURATION = re.compile(r"^R?\d*/?P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
@@ -66,9 +66,40 @@ def today_iso() -> str:
 
 @expression_function()
 def add_days(start: str, days: int) -> str:
-    """Calendar days after an ISO date or time; working-day arithmetic lives in the work calendar."""
+    """Plain calendar days after an ISO date or time, with no working-day rule (for legal periods use
+    `deadline` or the work-calendar functions below)."""
     value = datetime.fromisoformat(start) if "T" in start else date.fromisoformat(start)
     return (value + timedelta(days=days)).isoformat()
+
+
+# --- the legal clock (webapp/clock): working days and named deadline rules ---
+
+@expression_function()
+def deadline(rule: str, start=None) -> str:
+    """When the period of the named deadline rule runs out: the end of its last day (23:59:59 office
+    time) as an ISO datetime, counted from `start` (a date or time; default today). For due dates and
+    timers: `camunda:dueDate="${deadline('handling')}"`, `<bpmn:timeDate>${deadline('objection_window')}`."""
+    return clock.current().deadline(rule, start).end_of_day().isoformat()
+
+
+@expression_function()
+def deadline_before(rule: str, due) -> str:
+    """The morning (09:00 office time) of the day the named rule's period lies before `due`, e.g. a
+    reminder timer `${deadline_before('reminder_first', due_at)}`."""
+    return clock.current().before(rule, due).at(REMINDER_TIME).isoformat()
+
+
+@expression_function()
+def add_workdays(start, n: int) -> str:
+    """The N-th working day after `start` (start day excluded) as an ISO date."""
+    return clock.current().calendar().add_workdays(start, n).isoformat()
+
+
+@expression_function()
+def add_months(start, n: int) -> str:
+    """N months after `start` (corresponding day or month end; a rest day moves to the next working
+    day) as an ISO date."""
+    return clock.current().calendar().add_months(start, n).isoformat()
 
 
 class ExpressionError(ValueError):
@@ -152,10 +183,6 @@ class ScriptEngine(PythonScriptEngine):
         if is_wrapped(text):
             return self.evaluate(task, unwrap(text))
         return text
-
-    def evaluate_data(self, data: dict, expression: str):
-        """Evaluate an expression against plain data (no task), e.g. when trying a decision table."""
-        return self.environment.evaluate(expression, dict(data))
 
 
 SCRIPT_ENGINE = ScriptEngine()
