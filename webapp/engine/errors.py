@@ -29,6 +29,10 @@ class InstanceNotRunning(EngineError):
     pass
 
 
+class DeadlineError(EngineError):
+    """A due date or timer in a diagram could not be computed (unknown rule, bad date)."""
+
+
 @dataclass
 class Problem:
     file: str

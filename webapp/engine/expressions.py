@@ -14,11 +14,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Callable
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from .. import clock
 from ..clock import OFFICE_TZ  # dates and times written without a zone are the office's local time
+from .errors import DeadlineError
 
 # SpiffWorkflow reads a zone-less timer date in the server's zone; make timers agree with due dates.
 _spiff_timer.LOCALTZ = OFFICE_TZ
@@ -169,6 +171,18 @@ class RestrictedEnvironment(TaskDataEnvironment):
 class ScriptEngine(PythonScriptEngine):
     def __init__(self):
         super().__init__(environment=RestrictedEnvironment())
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as e:
+            # A deadline that cannot be computed is the process owner's or the administrator's to fix:
+            # say which element and why, in words a user can pass on.
+            cause = e.__cause__ or e.__context__  # SpiffWorkflow raises its wrapper inside `except`
+            if isinstance(cause, clock.CalendarError):
+                spec = task.task_spec
+                raise DeadlineError(f"“{spec.bpmn_name or spec.bpmn_id}”的期限无法计算：{cause}") from cause
+            raise
 
     def validate(self, expression):
         # SpiffWorkflow's DMN engine calls this to tell `"a"` from `> 1000` and expects SyntaxError
