@@ -5,6 +5,7 @@
     worker       fire due timers and run service-task jobs until stopped
     seed-demo    demo units, roles and people (on an empty database)
     create-user  add a user with roles
+    calendar     working days, periods and deadline rules (see webapp/cli_calendar.py)
 """
 import signal
 import sys
@@ -29,6 +30,8 @@ def register_commands(app):
     app.cli.add_command(worker)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    from .cli_calendar import calendar_group
+    app.cli.add_command(calendar_group)
 
 
 @click.command("init-db")
