@@ -44,8 +44,6 @@ MAX_WORKDAYS = 5000
 MAX_MONTHS = 1200
 MAX_DAYS = 36600
 
-COVERAGE_LABELS = {"admin": "管理员录入", "package": "国务院办公厅通知（内置数据）", None: "未录入（临时按周末计算）"}
-
 
 class CalendarError(ValueError):
     """A date or a count the calendar cannot work with; the message is for the user."""
@@ -67,14 +65,6 @@ class PackageSchedule:
 
     def is_workday(self, d: date) -> bool:
         return d in self._workdays or (d.weekday() < 5 and d not in self._holidays)
-
-    def holiday_name(self, d: date) -> str | None:
-        """The official holiday's English key (e.g. 'Spring Festival') or None."""
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(d)
-        except NotImplementedError:
-            return None
-        return name if (on_holiday or d in self._workdays) else None
 
 
 PACKAGE = PackageSchedule()
@@ -264,14 +254,6 @@ class WorkCalendar:
                 return seen.deadline(d)
             d += step
         raise CalendarError("找不到工作日：日历数据有误")  # only if every day were a rest day
-
-    # --- description ---
-
-    def describe(self, value) -> str:
-        d = as_date(value)
-        kind = "工作日" if self.is_workday(d) else "休息日"
-        weekday = "星期" + "一二三四五六日"[d.weekday()]
-        return f"{d.isoformat()} {weekday} {kind}（{COVERAGE_LABELS[self.coverage(d)]}）"
 
 
 def provisional_note(years: Iterable[int]) -> str:

@@ -44,9 +44,6 @@ class RuleValue:
     unit: str
     effective_from: date
 
-    def describe(self) -> str:
-        return f"{self.value} {UNITS[self.unit]}"
-
 
 @dataclass(frozen=True)
 class DayEntry:
