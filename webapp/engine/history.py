@@ -37,7 +37,7 @@ def record(session, instance_id, action, actor=None, element_id=None, element_na
 def _write_queued(session):
     rows = session.info.pop("audit", None)
     if rows:
-        session.execute(_INSERT_AUDIT, rows)
+        session.connection().execute(_INSERT_AUDIT, rows)
 
 
 @event.listens_for(Session, "after_rollback")

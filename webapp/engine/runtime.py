@@ -93,6 +93,11 @@ class InstanceUnit:
         self.steps: list = []
         self.before = IndexSnapshot(None if new else workflow)
 
+    @property
+    def conn(self):
+        """The transaction's connection: Core statements skip the ORM session's per-statement work."""
+        return self.session.connection()
+
     # --- engine ---
 
     def do_engine_steps(self):
@@ -119,7 +124,7 @@ class InstanceUnit:
         if self.workflow.is_completed() and inst.status == "running":
             values.update(status="completed", ended_at=utcnow())
             history.record(self.session, inst.id, "instance_completed")
-        if self.session.execute(_SAVE_INSTANCE, values).rowcount != 1:
+        if self.conn.execute(_SAVE_INSTANCE, values).rowcount != 1:
             raise ConcurrentUpdate()
         inst.lock_version, inst.status = values["lock_version"], values["status"]
         after = IndexSnapshot(self.workflow)
@@ -133,7 +138,7 @@ class InstanceUnit:
         cut_off = [guid for guid, task in self.before.human.items()
                    if guid not in after.human and task.state != TaskState.COMPLETED]
         if cut_off:
-            self.session.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid.in_(cut_off),
+            self.conn.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid.in_(cut_off),
                                                             _HUMAN_TASKS.c.status == "open")
                                  .values(status="cancelled", completed_at=utcnow()))
             for guid in cut_off:
@@ -142,9 +147,9 @@ class InstanceUnit:
         for guid, task in after.human.items():
             if guid not in self.before.human:
                 row, candidates = self._human_task_row(task)
-                task_id = self.session.execute(_INSERT_HUMAN_TASK, row).scalar_one()
+                task_id = self.conn.execute(_INSERT_HUMAN_TASK, row).scalar_one()
                 if candidates:
-                    self.session.execute(_INSERT_CANDIDATE, [dict(c, human_task_id=task_id) for c in candidates])
+                    self.conn.execute(_INSERT_CANDIDATE, [dict(c, human_task_id=task_id) for c in candidates])
                 history.record(self.session, self.instance.id, "task_created", None, task.task_spec.bpmn_id,
                                task.task_spec.bpmn_name)
 
@@ -181,20 +186,20 @@ class InstanceUnit:
     def _sync_timers(self, after: IndexSnapshot):
         gone = [guid for guid in self.before.timers if guid not in after.timers]
         if gone:
-            self.session.execute(delete(_TIMERS).where(_TIMERS.c.task_guid.in_(gone)))
+            self.conn.execute(delete(_TIMERS).where(_TIMERS.c.task_guid.in_(gone)))
         new = [dict(instance_id=self.instance.id, task_guid=guid, element_id=task.task_spec.bpmn_id,
                     name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, due_at=due)
                for guid, (task, due) in after.timers.items() if guid not in self.before.timers]
         if new:
-            self.session.execute(insert(_TIMERS), new)
+            self.conn.execute(insert(_TIMERS), new)
         for guid, (_task, due) in after.timers.items():
             if guid in self.before.timers and self.before.timers[guid][1] != due:
-                self.session.execute(update(_TIMERS).where(_TIMERS.c.task_guid == guid).values(due_at=due))
+                self.conn.execute(update(_TIMERS).where(_TIMERS.c.task_guid == guid).values(due_at=due))
 
     def _sync_jobs(self, after: IndexSnapshot):
         gone = [guid for guid in self.before.jobs if guid not in after.jobs]
         if gone:  # jobs finished by the worker are marked there; the rest were cut off by the process
-            self.session.execute(update(_JOBS).where(_JOBS.c.task_guid.in_(gone),
+            self.conn.execute(update(_JOBS).where(_JOBS.c.task_guid.in_(gone),
                                                      _JOBS.c.status.in_(("pending", "running", "incident")))
                                  .values(status="cancelled", finished_at=utcnow()))
         new = []
@@ -207,7 +212,7 @@ class InstanceUnit:
                                 parameters=params, status="pending", attempts=0,
                                 max_attempts=self.settings.job_max_attempts, run_at=utcnow(), created_at=utcnow()))
         if new:
-            self.session.execute(insert(_JOBS), new)
+            self.conn.execute(insert(_JOBS), new)
 
     # --- large values ---
 
@@ -281,7 +286,7 @@ class Runtime:
     def load(self, session, instance_id: int, actor=None, lock=True, must_run=True) -> InstanceUnit:
         """Load an instance for change inside the caller's write transaction (row-locked on PostgreSQL)."""
         query = _LOAD_INSTANCE_FOR_UPDATE if lock and not self.db.is_sqlite else _LOAD_INSTANCE
-        row = session.execute(query, {"id_": instance_id}).first()
+        row = session.connection().execute(query, {"id_": instance_id}).first()
         if row is None:
             raise NotFound(f"事项实例 {instance_id} 不存在")
         return self.unit_from_row(session, row, actor, must_run)

@@ -157,7 +157,7 @@ class Tasks:
     def _open_task(self, session, human_task_id: int, lock=False) -> SimpleNamespace:
         """The task's index row with its candidates, names and instance columns; refuses closed tasks."""
         query = _OPEN_TASK_FOR_UPDATE if lock and not self.db.is_sqlite else _OPEN_TASK
-        row = session.execute(query, {"id_": human_task_id}).first()
+        row = session.connection().execute(query, {"id_": human_task_id}).first()
         if row is None:
             raise NotFound(f"任务 {human_task_id} 不存在")
         if row.task_status == "completed":
@@ -173,12 +173,12 @@ class Tasks:
                                element_id=row.element_id, name=row.name, status=row.task_status,
                                assignee_id=row.assignee_id, assignee_name=row.assignee_name, unit_id=row.unit_id,
                                lock_version=row.task_version, instance_row=row,
-                               candidates=session.execute(_CANDIDATES_OF, {"id_": row.task_id}).all())
+                               candidates=session.connection().execute(_CANDIDATES_OF, {"id_": row.task_id}).all())
 
     @staticmethod
     def _set(session, task, **values):
         """Update an open task row; a concurrent change of the same row makes this attempt fail."""
         values = {"assignee_id": task.assignee_id, "status": "open", "completed_at": None, "completed_by_id": None,
                   **values, "id_": task.id, "seen_version": task.lock_version, "lock_version": task.lock_version + 1}
-        if session.execute(_SET_TASK, values).rowcount != 1:
+        if session.connection().execute(_SET_TASK, values).rowcount != 1:
             raise ConcurrentUpdate("该任务刚被其他人处理，您的操作未保存，请刷新后重试。")
