@@ -130,3 +130,18 @@ def test_the_worker_loop_fires_timers_and_runs_the_jobs_they_lead_to(engine, peo
         assert engine.management.run_once() == 6  # three timers, then three jobs
     assert all(instance(engine, i).status == "completed" for i in ids)
     assert len(audit(engine, action="timer_fired")) == 3
+
+
+def test_each_firing_of_a_repeating_timer_is_recorded(engine, people):
+    deploy(engine, "reminder_cycle.bpmn")
+    with time_machine.travel(T0, tick=False):
+        iid = engine.runtime.start("reminder_cycle", "CYCLE-1")
+    assert timers(engine, iid) == [("remind", T0 + timedelta(hours=24))]
+
+    assert fire_at(engine, T0 + timedelta(hours=24, minutes=1)) == 1
+    assert len(audit(engine, iid, "timer_fired")) == 1
+    assert timers(engine, iid) == [("remind", T0 + timedelta(hours=48))]  # the next cycle
+
+    assert fire_at(engine, T0 + timedelta(hours=48, minutes=1)) == 1
+    assert len(audit(engine, iid, "timer_fired")) == 2
+    assert set(open_tasks(engine, iid)) == {"handle"}  # non-interrupting: the task stays open

@@ -24,6 +24,7 @@ from ..models import Incident, Instance, Job, Notification, RoleAssignment, Side
 from . import history
 from .errors import ConcurrentUpdate, EngineError, NotFound
 from .expressions import SCRIPT_ENGINE, is_wrapped, unwrap
+from .runtime import timer_due
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class Management:
             unit.do_engine_steps()
             # Every timer of the instance that was due fires in this step, not only the one we picked;
             # a timer the engine has not fired yet (its clock a hair behind ours) gets no record.
-            fired = [r for r in rows if _has_fired(unit.workflow, r.task_guid)]
+            fired = [r for r in rows if _has_fired(unit.workflow, r.task_guid, r.due_at, now)]
             for r in fired:
                 history.record(session, due.instance_id, "timer_fired", None, r.element_id, r.name,
                                detail={"due_at": r.due_at.isoformat()})
@@ -276,11 +277,18 @@ class Management:
                 _time.sleep(poll)
 
 
-def _has_fired(workflow, task_guid: str) -> bool:
+def _has_fired(workflow, task_guid: str, was_due, now) -> bool:
+    """A timer fired if its event completed, or — a repeating timer — it was due and moved on to its next time."""
     try:
-        return workflow.get_task_from_id(UUID(task_guid)).state == TaskState.COMPLETED
+        task = workflow.get_task_from_id(UUID(task_guid))
     except TaskNotFoundException:
         return False
+    if task.state == TaskState.COMPLETED:
+        return True
+    if task.state == TaskState.WAITING and was_due <= now:
+        next_due = timer_due(task)  # None once the last repetition has fired
+        return next_due is None or next_due > was_due
+    return False
 
 
 def _output_expr(text: str) -> str:

@@ -76,7 +76,7 @@ class IndexSnapshot:
                 elif isinstance(spec, ExternalServiceTask):
                     self.jobs[str(task.id)] = task
             elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent):
-                due = _timer_due(task)
+                due = timer_due(task)
                 if due is not None:
                     self.timers[str(task.id)] = (task, due)
 
@@ -265,14 +265,15 @@ class InstanceRecord(SimpleNamespace):
                          status=status, lock_version=lock_version)
 
 
-def _timer_due(task) -> datetime | None:
+def timer_due(task) -> datetime | None:
+    """When a waiting timer event fires next; None for other events and spent repeating timers."""
     definition = task.task_spec.event_definition
     timers = getattr(definition, "event_definitions", [definition])
     dues = []
     for timer in timers:
         if isinstance(timer, TimerEventDefinition):
             detail = timer.details(task)
-            if detail.value:
+            if isinstance(detail.value, str):  # a spent cycle reports its state dict instead of a time
                 dues.append(TimerEventDefinition.get_datetime(detail.value))
     return min(dues) if dues else None
 
