@@ -149,6 +149,15 @@ def test_refused_unknown_form_field_type(engine, deployed):
     assert_problem(problems, "form_proc.bpmn", "fill", "表单字段 count", "未知的表单字段类型“integer”")
 
 
+@pytest.mark.parametrize("field_id", ["deadline", "len"])
+def test_refused_form_field_named_like_an_expression_function(engine, deployed, field_id):
+    src = linear("form_proc", '<bpmn:userTask id="fill" name="填写"><bpmn:extensionElements><camunda:formData>'
+                              f'<camunda:formField id="{field_id}" label="期限" type="string" />'
+                              '</camunda:formData></bpmn:extensionElements></bpmn:userTask>')
+    problems = refused(engine, deployed, src)
+    assert_problem(problems, "form_proc.bpmn", "fill", f"表单字段 {field_id}", "与表达式函数")
+
+
 def test_refused_bad_form_constraint(engine, deployed):
     src = linear("form_proc", '<bpmn:userTask id="fill"><bpmn:extensionElements><camunda:formData>'
                               '<camunda:formField id="n" type="long"><camunda:validation>'

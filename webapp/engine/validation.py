@@ -134,6 +134,9 @@ def _task_spec_problems(task_spec) -> list[str]:
     ext = getattr(task_spec, "extensions", None)
     if isinstance(task_spec, UserTask):
         problems.extend(f"表单字段 {fid}：{reason}" for fid, reason in definition_problems(task_spec.form))
+        reserved = set(expressions.FUNCTIONS) | set(expressions.SAFE_BUILTINS)
+        problems.extend(f"表单字段 {f.id}：与表达式函数“{f.id}”同名，请换一个字段标识"
+                        for f in task_spec.form.fields if f.id in reserved)
         for label, value in (("办理人", ext.assignee), ("候选人", ext.candidate_users),
                              ("候选组", ext.candidate_groups), ("优先级", ext.priority)):
             problems.extend(_value_problems(label, value))
