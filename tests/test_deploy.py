@@ -158,6 +158,12 @@ def test_refused_form_field_named_like_an_expression_function(engine, deployed, 
     assert_problem(problems, "form_proc.bpmn", "fill", f"表单字段 {field_id}", "与表达式函数")
 
 
+def test_refused_unknown_deadline_rule(engine, deployed):
+    src = linear("rule_proc", '<bpmn:userTask id="handle" name="办理" camunda:dueDate="${deadline(\'handlng\')}" />')
+    problems = refused(engine, deployed, src)
+    assert_problem(problems, "rule_proc.bpmn", "handle", "期限规则“handlng”不存在")
+
+
 def test_refused_bad_form_constraint(engine, deployed):
     src = linear("form_proc", '<bpmn:userTask id="fill"><bpmn:extensionElements><camunda:formData>'
                               '<camunda:formField id="n" type="long"><camunda:validation>'

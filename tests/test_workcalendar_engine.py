@@ -86,11 +86,13 @@ def test_deadlines_into_a_year_nobody_entered_then_entered(engine, people, other
     assert timers(engine, after) == {"objection_window": end_of("2027-01-06")}
 
 
+# A rule named literally in a diagram is checked at deploy (test_deploy.py); one named by a process
+# variable can only be checked when the step runs.
 def test_an_unknown_rule_stops_the_step_with_a_message(engine, people):
     deploy(engine, linear("bad_rule", '<bpmn:userTask id="t" name="任务" camunda:assignee="clerk1" '
-                                      'camunda:dueDate="${deadline(\'handlng\')}" />'))
+                                      'camunda:dueDate="${deadline(rule)}" />'))
     with pytest.raises(DeadlineError, match="“任务”的期限无法计算：期限规则“handlng”不存在"):
-        engine.runtime.start("bad_rule", "BR-1")
+        engine.runtime.start("bad_rule", "BR-1", data={"rule": "handlng"})
     with engine.db.read() as s:
         assert s.scalars(select(Instance)).all() == []
 
@@ -112,7 +114,7 @@ def test_a_task_completed_in_time_with_a_deadline(engine, people):
 
 def test_an_unknown_rule_in_a_timer_stops_the_step_with_a_message(engine, people):
     deploy(engine, linear("bad_timer", '<bpmn:intermediateCatchEvent id="wait" name="等待"><bpmn:timerEventDefinition>'
-                                       "<bpmn:timeDate>${deadline('nope')}</bpmn:timeDate>"
+                                       "<bpmn:timeDate>${deadline(rule)}</bpmn:timeDate>"
                                        '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'))
     with pytest.raises(DeadlineError, match="“等待”的期限无法计算：期限规则“nope”不存在"):
-        engine.runtime.start("bad_timer", "BT-1")
+        engine.runtime.start("bad_timer", "BT-1", data={"rule": "nope"})

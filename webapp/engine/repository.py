@@ -13,11 +13,12 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
+from .. import clock
 from ..models import DecisionVersion, DefinitionFile, Deployment, ProcessVersion
 from .dialect import DialectParser
 from .errors import DeployError, NotFound, Problem
 from .expressions import SCRIPT_ENGINE
-from .validation import DefinitionSource, check_definitions
+from .validation import DefinitionSource, check_definitions, rule_reference_problems
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Repository:
         if duplicates:
             raise DeployError([Problem(n, None, "文件名重复") for n in sorted(duplicates)])
         parser, problems = check_definitions(sources)
+        problems += rule_reference_problems(sources, {rule.name for rule in clock.current().rules()})
         if problems:
             raise DeployError(problems)
         with self.db.write() as session:

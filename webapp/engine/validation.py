@@ -4,6 +4,7 @@
 every executable process. It never stops at the first problem: a process owner sees all of them.
 """
 import ast
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -69,6 +70,30 @@ def check_definitions(sources: list[DefinitionSource]) -> tuple[DialectParser, l
             problems.extend(Problem(filename, getattr(task_spec, "bpmn_id", None) or task_spec.name, reason)
                             for reason in _task_spec_problems(task_spec))
     return parser, _unique(problems)
+
+
+_RULE_CALL = re.compile(r"""\b(deadline|deadline_before)\(\s*['"]([^'"]+)['"]""")
+
+
+def rule_reference_problems(sources: list[DefinitionSource], known_rules: set[str]) -> list[Problem]:
+    """Named deadline rules that diagrams call (`deadline('handling')`) but that do not exist."""
+    problems = []
+    for src in sources:
+        if src.kind != "bpmn" or "deadline" not in src.content:
+            continue
+        try:
+            root = etree.fromstring(src.content.encode("utf-8"))
+        except etree.XMLSyntaxError:
+            continue  # reported by check_definitions
+        for element in root.iter():
+            texts = [element.text or "", *element.attrib.values()]
+            for _function, name in (m.groups() for t in texts for m in _RULE_CALL.finditer(t)):
+                if name not in known_rules:
+                    owner = next((e for e in element.iterancestors() if e.get("id")), None) \
+                        if element.get("id") is None else element
+                    problems.append(Problem(src.filename, owner.get("id") if owner is not None else None,
+                                            f"期限规则“{name}”不存在（已有：{'、'.join(sorted(known_rules))}）"))
+    return _unique(problems)
 
 
 def _add_bpmn(parser, root, filename) -> list[Problem]:
