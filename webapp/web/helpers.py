@@ -1,15 +1,17 @@
 """Small helpers shared by the views: engine access, safe redirects and Jinja filters."""
-from datetime import timedelta
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from ..clock import CalendarError
+from ..clock.calendar import as_date
 from ..engine.runtime import OFFICE_TZ, STATUS_LABELS
 from ..models import utcnow
 
-DUE_SOON = timedelta(days=3)
+DUE_SOON_WORKDAYS = 3  # due within this many working days: shown as 即将到期
 
 
 def get_engine():
@@ -52,16 +54,62 @@ def format_datetime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(OFFICE_TZ).strftime(fmt)
 
 
-def due_state(value, now=None) -> str:
-    """'overdue', 'soon' (within three days) or '' for a due date."""
+@dataclass(frozen=True)
+class DueInfo:
+    """A due date as the user sees it: the working days left (negative: overdue) in office time."""
+    state: str          # 'overdue', 'soon' or ''
+    days: int | None    # None when the calendar could not count (the date alone is shown)
+    provisional: bool = False
+    due_today: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.days is None:
+            return "已超期" if self.state == "overdue" else ""
+        if self.days < 0:
+            return f"已超期 {-self.days} 个工作日"
+        if self.state == "overdue":
+            return "已超期"
+        if self.due_today:
+            return "今天到期"
+        left = f"剩余 {self.days} 个工作日"
+        return f"即将到期 · {left}" if self.state == "soon" else left
+
+
+def _request_clock():
+    """The work calendar and today's date, read once per request and shared by every row."""
+    cached = g.get("_due_clock")
+    if cached is None:
+        clock = get_engine().clock
+        cached = g._due_clock = (clock.calendar(), clock.today())
+    return cached
+
+
+def due_info(value, now=None) -> DueInfo | None:
+    """The working days from today (office time) to a due date, and its overdue / due-soon state."""
     if value is None:
-        return ""
+        return None
     now = now or utcnow()
-    if value < now:
-        return "overdue"
-    if value - now <= DUE_SOON:
-        return "soon"
-    return ""
+    calendar, today = _request_clock()
+    try:
+        count = calendar.workdays_between(today, value)
+    except CalendarError:  # a date too far off to count: fall back to the moment alone
+        return DueInfo("overdue" if value < now else "", None)
+    if value < now and count.days >= 0:
+        state = "overdue"  # due earlier today (a due time before the end of the day)
+    elif count.days < 0:
+        state = "overdue"
+    elif count.days <= DUE_SOON_WORKDAYS:
+        state = "soon"
+    else:
+        state = ""
+    return DueInfo(state, count.days, count.provisional, as_date(value) == today)
+
+
+def due_state(value, now=None) -> str:
+    """'overdue', 'soon' (within three working days) or '' for a due date."""
+    info = due_info(value, now)
+    return info.state if info else ""
 
 
 def priority_label(value) -> str:
@@ -124,6 +172,7 @@ def render_value(value, labels: dict | None = None) -> Markup:
 def register_filters(app):
     app.add_template_filter(format_datetime, "dt")
     app.add_template_filter(due_state, "due_state")
+    app.add_template_filter(due_info, "due_info")
     app.add_template_filter(priority_label, "priority_label")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(file_size, "filesize")
