@@ -52,4 +52,5 @@ def register_web(app):
 
     register_filters(app)
     app.context_processor(notifications.header_context)
+    app.context_processor(admin.calendar_context)
     errors.register(app)
