@@ -9,7 +9,6 @@ whatever a process owner sets in a modeler's properties panel reaches the task s
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
@@ -41,9 +40,6 @@ class CamundaExtensions:
     result_variable: str | None = None
     input_parameters: dict[str, str] = field(default_factory=dict)
     output_parameters: dict[str, str] = field(default_factory=dict)
-
-    def get(self, key, default=None):  # SpiffWorkflow reads extensions like a dict in a few places
-        return self.properties.get(key, default)
 
 
 class ExternalServiceTask(BpmnSpecMixin):
@@ -225,4 +221,4 @@ class DialectParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = _dialect_parser_classes()
 
 
-__all__ = ["DialectParser", "CamundaExtensions", "ExternalServiceTask", "ValidationException"]
+__all__ = ["DialectParser", "CamundaExtensions", "ExternalServiceTask"]

@@ -10,9 +10,8 @@ not through the ORM's unit of work.
 """
 import hashlib
 from datetime import date, datetime, time, timezone
-from uuid import UUID
-
 from types import SimpleNamespace
+from uuid import UUID
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition

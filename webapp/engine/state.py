@@ -6,6 +6,7 @@ stored state holds only the task tree and data: smaller rows and a step cost tha
 with the diagram.
 """
 import json
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -24,17 +25,12 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct['tasks'], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct['root']))
+        workflow.tasks = self.mapping_from_dict(dct['tasks'], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct['root']))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct['subprocesses'], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop('bpmn_events', []))
         return workflow
-
-
-def _uuid(value):
-    from uuid import UUID
-    return UUID(value)
 
 
 def _make_serializer() -> BpmnWorkflowSerializer:
