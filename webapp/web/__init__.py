@@ -4,7 +4,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from ..models import User
-from . import admin, attachments, auth, errors, health, inbox, instances, notifications, tasks
+from . import admin, admin_calendar, attachments, auth, errors, health, inbox, instances, notifications, tasks
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
@@ -32,7 +32,7 @@ def register_web(app):
 
     csrf.init_app(app)
 
-    for module in (auth, inbox, tasks, instances, attachments, notifications, admin, health):
+    for module in (auth, inbox, tasks, instances, attachments, notifications, admin, admin_calendar, health):
         app.register_blueprint(module.bp)
 
     @app.before_request
