@@ -6,6 +6,7 @@
     seed-demo    demo units, roles and people (on an empty database)
     create-user  add a user with roles
     calendar     working days, periods and deadline rules (see webapp/cli_calendar.py)
+    letter       sample reply letters and the letter template (see webapp/cli_letter.py)
 """
 import signal
 import sys
@@ -32,6 +33,8 @@ def register_commands(app):
     app.cli.add_command(create_user)
     from .cli_calendar import calendar_group
     app.cli.add_command(calendar_group)
+    from .cli_letter import letter_group
+    app.cli.add_command(letter_group)
 
 
 @click.command("init-db")

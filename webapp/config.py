@@ -6,6 +6,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _optional_path(variable: str) -> Path | None:
+    value = os.environ.get(variable, "").strip()
+    return Path(value) if value else None
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'instance' / 'app.db'}"
 
@@ -26,3 +31,6 @@ class Settings:
     job_backoff_seconds: float = field(default_factory=lambda: float(os.environ.get("JOB_BACKOFF_SECONDS", 10)))
     job_lease_seconds: float = field(default_factory=lambda: float(os.environ.get("JOB_LEASE_SECONDS", 300)))
     worker_poll_seconds: float = field(default_factory=lambda: float(os.environ.get("WORKER_POLL_SECONDS", 2)))
+    # A Word template for reply letters with {{placeholders}} (see webapp/documents/letter.py);
+    # None: the built-in GB/T 9704 layout.
+    letter_template_path: Path | None = field(default_factory=lambda: _optional_path("LETTER_TEMPLATE_PATH"))

@@ -57,3 +57,14 @@ def slow(ctx, seconds="0.3"):
     """Sleeps, so a worker can be killed while it runs (see test_worker_kill.py)."""
     time.sleep(float(seconds))
     return {"slow_done_by": os.getpid()}
+
+
+@topic("test_store_file", "测试：保存文件后失败", [Parameter("name", "文件名")])
+def store_file_flaky(ctx, name="附件.txt"):
+    """Stores a file of the instance, then fails while FAILURES['remaining'] > 0."""
+    _count("test_store_file")
+    stored = ctx.store_file(name, "文件内容".encode(), "text/plain")
+    if FAILURES["remaining"] > 0:
+        FAILURES["remaining"] -= 1
+        raise RuntimeError("保存文件之后的步骤失败")
+    return {"stored": stored}

@@ -6,6 +6,7 @@ the saved state, so it fires exactly once however many workers run. A job is cla
 (`locked_until`); a worker that dies mid-job leaves the lease to expire and another picks it up.
 On PostgreSQL rows are claimed with `FOR UPDATE SKIP LOCKED`.
 """
+import hashlib
 import logging
 import os
 import socket
@@ -20,7 +21,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from service_tasks import TOPICS
 
-from ..models import Incident, Instance, Job, Notification, RoleAssignment, SideEffect, Timer, Unit, User, utcnow
+from ..models import (Incident, Instance, Job, Notification, RoleAssignment, SideEffect, StoredFile, Timer, Unit, User,
+                      utcnow)
 from . import history
 from .errors import ConcurrentUpdate, EngineError, NotFound
 from .expressions import SCRIPT_ENGINE, is_wrapped, unwrap
@@ -32,12 +34,14 @@ log = logging.getLogger(__name__)
 class JobContext:
     """What a service-task function may use. Database writes are collected and saved with the job."""
 
-    def __init__(self, db, job: Job, business_key: str):
+    def __init__(self, db, job: Job, business_key: str, settings=None):
         self.db = db
         self.job_id = job.id
         self.instance_id = job.instance_id
         self.business_key = business_key
+        self.settings = settings
         self.pending: list = []
+        self._files: list[tuple[StoredFile, dict]] = []
 
     def resolve_users(self, users=None, group=None, unit=None) -> list[int]:
         with self.db.read() as session:
@@ -54,6 +58,25 @@ class JobContext:
 
     def add_notification(self, user_id: int, subject: str, body: str = ""):
         self.pending.append(Notification(user_id=user_id, instance_id=self.instance_id, subject=subject, body=body))
+
+    def store_file(self, filename: str, content: bytes, content_type: str) -> dict:
+        """Keep a file of the instance, saved in the transaction that completes the job (a failed or
+        repeated run leaves no file behind). Returns {"file_id", "filename", "size"} for the result; the
+        id is filled in when the job completes, before the output parameters are evaluated."""
+        row = StoredFile(instance_id=self.instance_id, filename=filename, content_type=content_type,
+                         size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content)
+        ref = {"file_id": None, "filename": filename, "size": len(content)}
+        self.pending.append(row)
+        self._files.append((row, ref))
+        return ref
+
+    def save(self, session) -> None:
+        """Add what the job collected to the completing transaction; stored files get their ids."""
+        session.add_all(self.pending)
+        if self._files:
+            session.flush()
+            for row, ref in self._files:
+                ref["file_id"] = row.id
 
     def once(self, key: str) -> bool:
         """True if the outside effect `key` has not yet happened for this job (call `done` right after it)."""
@@ -161,7 +184,7 @@ class Management:
 
     def _execute(self, job: Job) -> None:
         topic = TOPICS.get(job.topic)
-        ctx = JobContext(self.db, job, job.instance.business_key)
+        ctx = JobContext(self.db, job, job.instance.business_key, settings=self.settings)
         try:
             if topic is None:
                 raise EngineError(f"未知的服务主题“{job.topic}”")
@@ -172,20 +195,23 @@ class Management:
             self._failed(job, f"{type(e).__name__}: {e}", traceback.format_exc())
             return
         try:
-            self._complete_job(job, result, ctx.pending)
+            self._complete_job(job, result, ctx)
         except ConcurrentUpdate:
             self._release(job)
 
-    def _complete_job(self, job: Job, result: dict, pending: list) -> None:
+    def _complete_job(self, job: Job, result: dict, ctx: JobContext) -> None:
         with self.db.write() as session:
             unit = self.runtime.load(session, job.instance_id)  # instance lock first, then the job row
             row = session.get(Job, job.id, with_for_update=self._job_lock)
             if row.status != "running" or row.locked_by != self.worker_id:
                 return  # another worker took it over after our lease ran out; its outcome stands
-            self._finish_job(session, unit, row, result, pending, "done")
+            self._finish_job(session, unit, row, result, ctx, "done")
 
-    def _finish_job(self, session, unit, row: Job, result: dict, pending: list, status: str, actor=None) -> None:
+    def _finish_job(self, session, unit, row: Job, result: dict, ctx: JobContext | None, status: str,
+                    actor=None) -> None:
         """Complete the job's service task with the result's outputs and run the engine on."""
+        if ctx is not None:
+            ctx.save(session)  # first: the ids of stored files are part of the result
         task = unit.ready_task(row.task_guid)
         if task is not None:
             outputs = task.task_spec.extensions.output_parameters
@@ -197,8 +223,6 @@ class Management:
                 task.data.update(result)
             task.run()
             unit.do_engine_steps()
-        for obj in pending:
-            session.add(obj)
         row.status, row.result, row.finished_at, row.locked_until = status, result, utcnow(), None
         history.record(session, row.instance_id, "job_done" if status == "done" else "incident_skipped", actor,
                        row.element_id, row.name, detail={"topic": row.topic, "result": result})
@@ -248,7 +272,7 @@ class Management:
             incident = self._open_incident(session, incident_id)
             unit = self.runtime.load(session, incident.instance_id, actor=user)
             incident.status, incident.resolved_at, incident.resolved_by_id = "skipped", utcnow(), user.id
-            self._finish_job(session, unit, incident.job, {}, [], "skipped", actor=user)
+            self._finish_job(session, unit, incident.job, {}, None, "skipped", actor=user)
 
     @staticmethod
     def _open_incident(session, incident_id: int) -> Incident:
