@@ -6,8 +6,8 @@ from service_tasks import Parameter, topic
     Parameter("subject", "标题", required=True),
     Parameter("body", "正文"),
     Parameter("users", "接收人（用户名，逗号分隔）"),
-    Parameter("group", "接收角色（如 office、unit_head）"),
-    Parameter("unit", "角色所在单位（单位代码）"),
+    Parameter("group", "接收角色（如 office、unit_head，可逗号分隔多个）"),
+    Parameter("unit", "角色所在单位（单位代码，可逗号分隔多个或为列表）"),
 ])
 def notify(ctx, subject, body="", users=None, group=None, unit=None):
     """Sends an in-app notice to the named users and to everyone holding the role (in the unit)."""

@@ -31,7 +31,7 @@ def upload(name="a.pdf", size=10, content_type="application/pdf"):
 class TestTypes:
     def test_the_documented_types_and_constraints(self):
         assert FIELD_TYPES == ("string", "long", "boolean", "date", "enum", "textarea", "file", "unit", "units")
-        assert CONSTRAINTS == ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern",
+        assert CONSTRAINTS == ("required", "required_if", "readonly", "minlength", "maxlength", "min", "max", "pattern",
                                "maxsize", "accept")
 
     def test_string_is_trimmed_text(self):
@@ -136,6 +136,21 @@ class TestConstraints:
 
     def test_required_blank_text(self):
         assert error(field(required=True), "   ") == "此项为必填项"
+
+    def test_required_if_another_field_has_one_of_the_values(self):
+        decision = field("decision", type="enum", options=[("approve", "同意"), ("return", "退回"), ("hold", "暂缓")])
+        reason = field("reason", type="textarea", required_if="decision=return|hold")
+        form = Form([decision, reason])
+        assert validate(form, {"decision": "approve"}) == {"decision": "approve", "reason": None}
+        for value in ("return", "hold"):
+            with pytest.raises(FormErrors) as info:
+                validate(form, {"decision": value, "reason": "  "})
+            assert info.value.errors == {"reason": "此项为必填项"}
+        assert validate(form, {"decision": "return", "reason": "格式不规范"})["reason"] == "格式不规范"
+
+    def test_required_if_needs_a_field_and_a_value(self):
+        assert definition_problems(Form([field("r", required_if="decision")])) != []
+        assert definition_problems(Form([field("r", required_if="decision=return")])) == []
 
     def test_readonly_keeps_the_current_value_whatever_was_sent(self):
         f = field("amount", type="long", readonly=True)

@@ -14,7 +14,7 @@ from service_tasks import load_topics
 from .. import clock
 from ..config import Settings
 from ..db import Database
-from . import history
+from . import history, lookups
 from .management import Management
 from .repository import Repository
 from .runtime import Runtime
@@ -28,6 +28,7 @@ class Engine:
         # The work calendar and deadline rules; diagram expressions reach it through clock.current().
         self.clock = clock.Clock(self.db)
         clock.bind(self.clock)
+        lookups.bind(self.db)  # unit names and long texts for expressions
         load_topics(self.settings.service_task_modules)
         self.repository = Repository(self.db)
         self.runtime = Runtime(self.db, self.repository, self.settings)

@@ -40,6 +40,7 @@ class CamundaExtensions:
     result_variable: str | None = None
     input_parameters: dict[str, str] = field(default_factory=dict)
     output_parameters: dict[str, str] = field(default_factory=dict)
+    embedded: bool = False  # an embedded sub-process (shares its parent's variable scope)
 
 
 class ExternalServiceTask(BpmnSpecMixin):
@@ -115,7 +116,7 @@ class CamundaDialectMixin:
 
     def parse_extensions(self, node=None):
         node = node if node is not None else self.node
-        ext = CamundaExtensions()
+        ext = CamundaExtensions(embedded=node.tag == full_tag('subProcess'))
         for prop in self._xpath(node, './bpmn:extensionElements/camunda:properties/camunda:property'):
             ext.properties[prop.get('name')] = prop.get('value')
         ext.assignee = node.get(f"{CAMUNDA}assignee")

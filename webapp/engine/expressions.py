@@ -92,6 +92,13 @@ def deadline_before(rule: str, due) -> str:
 
 
 @expression_function()
+def end_of_day(day) -> str:
+    """The end of a day (23:59:59 office time) as an ISO datetime: a date typed in a form as a due
+    date, e.g. an approved extension `${end_of_day(approved_due)}`."""
+    return datetime.combine(date.fromisoformat(str(day)[:10]), time(23, 59, 59), OFFICE_TZ).isoformat()
+
+
+@expression_function()
 def add_workdays(start, n: int) -> str:
     """The N-th working day after `start` (start day excluded) as an ISO date."""
     return clock.current().calendar().add_workdays(start, n).isoformat()

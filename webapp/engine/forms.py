@@ -11,7 +11,8 @@ Field types (`type` attribute of `camunda:formField`):
     units     several units (multi-select), a list of unit codes
 
 Validation constraints (`camunda:validation/camunda:constraint`):
-    required, readonly, minlength, maxlength, min, max (numbers, or dates for date fields),
+    required, required_if (config "field=value" or "field=v1|v2": required when that field has one of
+    those values, e.g. a reason when the decision is "return"), readonly, minlength, maxlength, min, max (numbers, or dates for date fields),
     pattern (a regular expression the whole value must match), maxsize (bytes, file fields),
     accept (comma-separated file extensions, e.g. ".pdf,.docx").
 
@@ -24,7 +25,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum", "textarea", "file", "unit", "units")
-CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern", "maxsize", "accept")
+CONSTRAINTS = ("required", "required_if", "readonly", "minlength", "maxlength", "min", "max", "pattern", "maxsize", "accept")
 # Constraints whose config must be an integer / a number / a date for a field of the given type.
 _INT_CONSTRAINTS = ("minlength", "maxlength", "maxsize")
 
@@ -115,6 +116,9 @@ def _constraint_config_problem(f: FormField, name: str, config: str | None) -> s
         except ValueError:
             return f"约束“{name}”的参数应为数字"
         return None
+    if name == "required_if":
+        other, eq, _value = config.partition("=")
+        return None if eq and other.strip() else "约束“required_if”的参数应写成“字段=值”"
     if name == "pattern":
         try:
             re.compile(config)
@@ -145,7 +149,7 @@ def validate(form: Form, submitted: dict, current: dict | None = None,
                 values[f.id] = current[f.id]  # no new upload: the file already there stays
                 continue
             if value is None or value == [] or value == "":
-                if f.required:
+                if f.required or _required_now(f, submitted, current):
                     raise ValueError("此项为必填项")
                 values[f.id] = None if f.type not in ("units",) else []
                 continue
@@ -163,6 +167,15 @@ def validate(form: Form, submitted: dict, current: dict | None = None,
     if errors:
         raise FormErrors(errors)
     return values
+
+
+def _required_now(f: FormField, submitted: dict, current: dict) -> bool:
+    condition = f.constraints.get("required_if")
+    if not condition:
+        return False
+    other, _, wanted = condition.partition("=")
+    value = submitted.get(other.strip(), current.get(other.strip()))
+    return str(value if value is not None else "").strip() in [w.strip() for w in wanted.split("|")]
 
 
 def _convert(f: FormField, raw):

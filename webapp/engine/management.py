@@ -25,7 +25,6 @@ from ..models import (Incident, Instance, Job, Notification, RoleAssignment, Sid
                       utcnow)
 from . import history
 from .errors import ConcurrentUpdate, EngineError, NotFound
-from .expressions import SCRIPT_ENGINE, is_wrapped, unwrap
 from .runtime import timer_due
 
 log = logging.getLogger(__name__)
@@ -46,13 +45,14 @@ class JobContext:
     def resolve_users(self, users=None, group=None, unit=None) -> list[int]:
         with self.db.read() as session:
             ids = set()
-            names = [u.strip() for u in (users or "").split(",") if u.strip()] if isinstance(users, str) else users or []
+            names = _names(users)
             if names:
                 ids.update(session.scalars(select(User.id).where(User.username.in_(names), User.active)))
-            if group:
-                query = select(RoleAssignment.user_id).where(RoleAssignment.role_code == group)
-                if unit:
-                    query = query.join(Unit, Unit.id == RoleAssignment.unit_id).where(Unit.code == unit)
+            groups, units = _names(group), _names(unit)
+            if groups:  # roles and units may each be one name, a comma-separated list or a list
+                query = select(RoleAssignment.user_id).where(RoleAssignment.role_code.in_(groups))
+                if units:
+                    query = query.join(Unit, Unit.id == RoleAssignment.unit_id).where(Unit.code.in_(units))
                 ids.update(session.scalars(query))
             return sorted(ids)
 
@@ -214,11 +214,8 @@ class Management:
             ctx.save(session)  # first: the ids of stored files are part of the result
         task = unit.ready_task(row.task_guid)
         if task is not None:
-            outputs = task.task_spec.extensions.output_parameters
-            if outputs:
-                scope = {**task.data, **result}
-                task.data.update({name: SCRIPT_ENGINE.environment.evaluate(_output_expr(text), dict(scope))
-                                  for name, text in outputs.items()})
+            if task.task_spec.extensions.output_parameters:
+                unit.apply_output_parameters(task, extra=result)
             else:
                 task.data.update(result)
             task.run()
@@ -315,5 +312,8 @@ def _has_fired(workflow, task_guid: str, was_due, now) -> bool:
     return False
 
 
-def _output_expr(text: str) -> str:
-    return unwrap(text) if is_wrapped(text) else repr(text)
+def _names(value) -> list[str]:
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [str(v).strip() for v in items if v and str(v).strip()]

@@ -14,7 +14,9 @@ from types import SimpleNamespace
 from uuid import UUID
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
@@ -23,9 +25,10 @@ from ..models import HumanTask, Instance, Job, StoredFile, TaskCandidate, TextBl
 from . import history, state
 from .dialect import ExternalServiceTask
 from .errors import ConcurrentUpdate, EngineError, InstanceNotRunning, NotFound
-from .expressions import OFFICE_TZ, SCRIPT_ENGINE
+from .expressions import OFFICE_TZ, SCRIPT_ENGINE, is_wrapped, unwrap
 from .forms import UploadedFile
 
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _SILENT_STEPS = ("BpmnStartTask", "StartEventSplit", "StartEventJoin", "BoundaryEventSplit",
                  "BoundaryEventJoin", "_EndJoin", "SimpleBpmnTask")
 
@@ -91,6 +94,7 @@ class InstanceUnit:
         self.actor = actor
         self.steps: list = []
         self.before = IndexSnapshot(None if new else workflow)
+        self.deadlines_moved = False  # a scope variable changed: re-evaluate open tasks' due dates
 
     @property
     def conn(self):
@@ -100,7 +104,57 @@ class InstanceUnit:
     # --- engine ---
 
     def do_engine_steps(self):
-        self.workflow.do_engine_steps(did_complete_task=self.steps.append)
+        self.workflow.do_engine_steps(did_complete_task=self._completed)
+
+    def _completed(self, task):
+        self.steps.append(task)
+        self.apply_output_parameters(task)
+
+    def apply_output_parameters(self, task, extra: dict | None = None):
+        """Camunda output mapping: each `camunda:outputParameter` of a finished activity is set in the
+        process scope the activity runs in, so parallel branches and waiting events see it (e.g. a due
+        date moved by an approved extension re-arms the reminder timers of that unit's handling)."""
+        ext = getattr(task.task_spec, "extensions", None)
+        if ext is None or not ext.output_parameters:
+            return
+        scope = {**task.data, **(extra or {})}
+        values = {name: SCRIPT_ENGINE.environment.evaluate(unwrap(text), dict(scope)) if is_wrapped(text) else text
+                  for name, text in ext.output_parameters.items()}
+        task.data.update(values)
+        self.set_scope_variables(task.workflow, values)
+
+    def set_scope_variables(self, workflow, values: dict):
+        """Set variables in a process scope: the called process (or top process) that `workflow`
+        belongs to, with everything active in it and in the processes it has started. Waiting date
+        timers of the scope are re-armed from the new values; open tasks' due dates follow at save."""
+        scope = _process_scope(workflow)
+        for task in _active_tasks_under(scope):
+            task.data.update(values)
+            rearm_timer(task)
+        self.deadlines_moved = True
+
+    def correlate(self, message: str, payload: dict, where: dict | None = None) -> int:
+        """Deliver a message to the waiting catch events named `message` whose data match `where`
+        (e.g. `{"unit": "jtj"}` picks one unit's handling among parallel ones). Returns how many caught."""
+        caught = 0
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = _message_definition(task.task_spec, message)
+            if definition is None or any(task.data.get(k) != v for k, v in (where or {}).items()):
+                continue
+            # Camunda's message definition keeps the payload under one variable (`result_var`); the
+            # payload's fields also go straight into the data, where forms and expressions read them.
+            task.task_spec.catch(task, BpmnEvent(definition, payload={"payload": dict(payload), "result_var": "message"}))
+            task.data.update(payload)
+            task.task_spec._update(task)
+            caught += 1
+        return caught
+
+    def refresh_deadlines(self):
+        """Re-evaluate every date timer and open task due date of the instance (deadline rules or the
+        calendar changed); the index rows follow at save."""
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            rearm_timer(task)
+        self.deadlines_moved = True
 
     def ready_task(self, task_guid: str):
         task = self.workflow.get_task_from_id(UUID(task_guid))
@@ -143,6 +197,9 @@ class InstanceUnit:
             for guid in cut_off:
                 spec = self.before.human[guid].task_spec
                 history.record(self.session, self.instance.id, "task_cancelled", None, spec.bpmn_id, spec.bpmn_name)
+        if self.deadlines_moved:
+            self._move_due_dates(after)
+            self.deadlines_moved = False
         for guid, task in after.human.items():
             if guid not in self.before.human:
                 row, candidates = self._human_task_row(task)
@@ -151,6 +208,15 @@ class InstanceUnit:
                     self.conn.execute(_INSERT_CANDIDATE, [dict(c, human_task_id=task_id) for c in candidates])
                 history.record(self.session, self.instance.id, "task_created", None, task.task_spec.bpmn_id,
                                task.task_spec.bpmn_name)
+
+    def _move_due_dates(self, after: IndexSnapshot):
+        for guid, task in after.human.items():
+            if guid in self.before.human:
+                due = to_deadline(SCRIPT_ENGINE.value(task, task.task_spec.extensions.due_date))
+                self.conn.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid == guid,
+                                                             _HUMAN_TASKS.c.status == "open",
+                                                             _HUMAN_TASKS.c.due_at.is_distinct_from(due))
+                                  .values(due_at=due))
 
     def _human_task_row(self, task) -> tuple[dict, list[dict]]:
         spec, ext = task.task_spec, task.task_spec.extensions
@@ -277,6 +343,52 @@ def timer_due(task) -> datetime | None:
     return min(dues) if dues else None
 
 
+def _process_scope(workflow):
+    """The workflow of the process `workflow` belongs to: embedded sub-processes share their
+    parent's scope, a call activity starts a new one."""
+    while getattr(workflow, "parent_task_id", None) is not None:
+        parent_task = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        if not getattr(parent_task.task_spec.extensions, "embedded", False):
+            break
+        workflow = parent_task.workflow
+    return workflow
+
+
+def _active_tasks_under(workflow):
+    top = workflow.top_workflow if hasattr(workflow, "top_workflow") else workflow
+    scopes = [workflow]
+    for sub in getattr(top, "subprocesses", {}).values():
+        parent = sub
+        while getattr(parent, "parent_task_id", None) is not None:
+            parent = top.get_task_from_id(parent.parent_task_id).workflow
+            if parent is workflow:
+                scopes.append(sub)
+                break
+    for scope in scopes:
+        yield from scope.get_tasks(state=_ACTIVE)
+
+
+def _message_definition(spec, name: str):
+    if not isinstance(spec, CatchingEvent):
+        return None
+    definition = spec.event_definition
+    for d in getattr(definition, "event_definitions", [definition]):
+        if isinstance(d, MessageEventDefinition) and d.name == name:
+            return d
+    return None
+
+
+def rearm_timer(task) -> None:
+    """Make a waiting date timer compute its time again from the task's current data."""
+    if task.state != TaskState.WAITING or not isinstance(task.task_spec, CatchingEvent):
+        return
+    definition = task.task_spec.event_definition
+    for d in getattr(definition, "event_definitions", [definition]):
+        if isinstance(d, TimeDateEventDefinition) and not task._get_internal_data("event_fired", False):
+            task.internal_data.pop("event_value", None)
+            d.has_fired(task)  # evaluates the expression again and stores the new time
+
+
 class Runtime:
     def __init__(self, db, repository, settings):
         self.db = db
@@ -312,6 +424,48 @@ class Runtime:
             if finished:
                 data.update(finished[-1].data)
         return data
+
+    def running_scopes(self, session, instance_id: int, process_key: str) -> list[dict]:
+        """The current data of each still-running called process `process_key` of an instance, e.g.
+        each unit's `unit_handling` while the item is open (read only)."""
+        workflow = self.load(session, instance_id, lock=False, must_run=False).workflow
+        scopes = []
+        for sub in workflow.subprocesses.values():
+            if sub.spec.name != process_key or sub.completed:
+                continue
+            data = {}
+            for task in sub.get_tasks(state=_ACTIVE):
+                data.update(task.data)
+            scopes.append(data)
+        return scopes
+
+    def correlate(self, instance_id: int, message: str, payload: dict, where: dict | None = None, actor=None,
+                  label: str | None = None) -> None:
+        """Deliver a message (an extension request, an urge…) to an instance, in one transaction."""
+        with self.db.write() as session:
+            unit = self.load(session, instance_id, actor=actor)
+            if unit.correlate(message, payload, where) == 0:
+                raise EngineError(f"该事项当前没有等待“{label or message}”的环节（可能已办结或尚未进入该阶段）")
+            history.record(session, instance_id, "message", actor, None, label or message, detail={"data": payload})
+            unit.do_engine_steps()
+            unit.save()
+
+    def refresh_deadlines(self, instance_ids: list[int] | None = None) -> int:
+        """Recompute the due dates and date timers of running instances (all, or the given ones) from
+        the current deadline rules and calendar. Returns how many instances were refreshed."""
+        with self.db.read() as session:
+            query = select(Instance.id).where(Instance.status == "running")
+            if instance_ids is not None:
+                query = query.where(Instance.id.in_(instance_ids))
+            ids = list(session.scalars(query))
+        for instance_id in ids:  # one short transaction each: never holds every instance at once
+            with self.db.write() as session:
+                unit = self.load(session, instance_id, must_run=False)
+                if unit.instance.status != "running":
+                    continue
+                unit.refresh_deadlines()
+                unit.save()
+        return len(ids)
 
     def start(self, process_key: str, business_key: str, title: str = "", actor=None, data: dict | None = None) -> int:
         with self.db.write() as session:

@@ -145,6 +145,7 @@ class Tasks:
                                     unit_codes=lambda: session.scalars(select(Unit.code)))
             values = unit.store_values(values, {f.id: f.type for f in form.fields})
             spiff_task.data.update(values)
+            unit.apply_output_parameters(spiff_task)  # before run: a multi-instance collects them on completion
             spiff_task.run()
             self._set(session, task, status="completed", completed_at=utcnow(), completed_by_id=user.id,
                       assignee_id=task.assignee_id or user.id)

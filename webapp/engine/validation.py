@@ -50,7 +50,11 @@ def check_definitions(sources: list[DefinitionSource]) -> tuple[DialectParser, l
     if any(p for p in problems if p.element_id is None):
         return parser, problems  # files that could not be read at all: the rest would only echo them
     known_processes = set(parser.process_parsers)
-    for process_id, process_parser in parser.process_parsers.items():
+    checked = set()
+    # Parsing a process registers its embedded sub-processes as further parsers: check those too.
+    while pending := [(pid, pp) for pid, pp in parser.process_parsers.items() if pid not in checked]:
+        process_id, process_parser = pending[0]
+        checked.add(process_id)
         if not process_parser.process_executable:
             continue
         filename = process_parser.filename
