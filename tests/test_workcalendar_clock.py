@@ -22,6 +22,7 @@ def test_default_rules_are_seeded(engine):
         "objection_window": (7, "workdays"), "handling": (3, "months"), "redo_review": (1, "months"),
         "redo_unsatisfied": (1, "months"), "co_unit_opinion": (1, "months"), "publication": (20, "workdays"),
         "reminder_first": (15, "workdays"), "reminder_second": (5, "workdays"), "follow_up": (6, "months"),
+        "intake_review": (5, "workdays"), "recheck_c": (12, "months"),
     }
     assert all(r.label for r in engine.clock.rules())
 

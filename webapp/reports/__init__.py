@@ -1,0 +1,1 @@
+"""Reports over many items: the annual statistics (and, later, the ledgers)."""
