@@ -134,6 +134,11 @@ class Procedure:
         with self.engine.db.read() as s:
             return self.engine.runtime.variables(s, self.instance_id)
 
+    def due(self, variable="due") -> str:
+        """A deadline variable as an ISO datetime (it may be held as a rule and its start)."""
+        from webapp.engine.expressions import due_date
+        return due_date(self.data()[variable])
+
     def status(self) -> str:
         return instance(self.engine, self.instance_id).status
 

@@ -330,7 +330,7 @@ def test_rejection_by_the_office_or_the_reviewers_means_a_redo_within_one_month(
     redo = proc.task("draft_reply", "jtj")
     assert redo.due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-01-15")  # 1 month from 2026-12-15
     data = proc.data()
-    assert data["redo_count"] == 1 and data["due"] == end_of("2027-01-15")
+    assert data["redo_count"] == 1 and proc.due() == end_of("2027-01-15")
     assert "答复审核未通过，请重新办理：关于改善城区公交线路的建议" in proc.notices("jtj_handler")
     with proc.engine.db.read() as s:  # the overdue timer now counts from the redo deadline
         overdue = s.scalars(select(Timer).where(Timer.instance_id == proc.instance_id, Timer.element_id == "overdue")).one()
@@ -378,7 +378,7 @@ def test_unsatisfied_means_rehandling_and_a_new_evaluation(proc, clock):
     proc.do("analyse_dissatisfaction", "jtj_handler", unit="jtj", dissatisfaction_analysis="调整方案未落地",
             rehandle_plan="一个月内开通新线路")
     assert proc.open_summary() == [("consult_before", "jtj")]  # handled again, consulted again
-    assert proc.data()["due"] == end_of("2026-12-23")
+    assert proc.due() == end_of("2026-12-23")
     consult(proc, "jtj")
     handle(proc, "jtj")
     draft(proc, "jtj")
@@ -404,13 +404,13 @@ def test_b_reply_commitments_are_followed_up_and_upgraded_to_a(proc, clock):
     proc.do("post_reply_review", "jtj_handler", unit="jtj", problem_solved="partly", commitments_on_track=True,
             review_notes="按计划推进")
     assert proc.open_summary() == []
-    assert proc.data()["follow_up_at"] == end_of("2027-03-31")  # the commitment is due before 6 months
+    assert proc.due("follow_up_at") == end_of("2027-03-31")  # the commitment is due before 6 months
     at(clock, datetime(2027, 4, 1, 9, 0, tzinfo=OFFICE_TZ))
     proc.work()
     assert proc.open_summary() == [("follow_up", "jtj")]
     proc.do("follow_up", "jtj_handler", unit="jtj", commitment_status="in_progress", follow_up_progress="已开通一条")
     assert proc.open_summary() == []
-    assert proc.data()["follow_up_at"] == end_of("2027-10-01")  # then every 6 months
+    assert proc.due("follow_up_at") == end_of("2027-10-01")  # then every 6 months
     at(clock, datetime(2027, 10, 2, 9, 0, tzinfo=OFFICE_TZ))
     proc.work()
     proc.do("follow_up", "jtj_handler", unit="jtj", commitment_status="done", follow_up_progress="两条线路均已开通")
@@ -450,7 +450,7 @@ def _handling(proc):
 
 def test_reminders_and_overdue_escalation_with_a_frozen_clock(proc, clock):
     _handling(proc)
-    due = proc.data()["due"]
+    due = proc.due()
     assert due == end_of("2027-02-23")  # 3 months from the assignment on 2026-11-23
     first = proc.engine.clock.before("reminder_first", due).date
     at(clock, datetime.combine(first - timedelta(days=1), datetime.min.time(), OFFICE_TZ).replace(hour=12))
@@ -478,7 +478,7 @@ def test_an_approved_extension_moves_the_due_date_and_the_timers(proc, clock):
     assert proc.claimants("approve_extension") == OFFICE
     assert proc.task("approve_extension").form_data["approved_due"] == "2027-04-30"
     proc.do("approve_extension", "office", extension_decision="approve", approved_due="2027-04-30")
-    assert proc.data()["due"] == end_of("2027-04-30")
+    assert proc.due() == end_of("2027-04-30")
     consult_task = proc.task("consult_before", "jtj")
     assert consult_task.due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-04-30")
     with proc.engine.db.read() as s:
@@ -498,7 +498,7 @@ def test_a_refused_extension_keeps_the_due_date(proc, clock):
     with pytest.raises(FormErrors):
         proc.do("approve_extension", "office", extension_decision="refuse")  # say why
     proc.do("approve_extension", "office", extension_decision="refuse", extension_opinion="理由不充分")
-    assert proc.data()["due"] == end_of("2027-02-23")
+    assert proc.due() == end_of("2027-02-23")
     assert "延期申请未同意：关于改善城区公交线路的建议" in proc.notices("jtj_liaison")
 
 

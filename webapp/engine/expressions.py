@@ -85,10 +85,27 @@ def deadline(rule: str, start=None) -> str:
 
 
 @expression_function()
+def period(rule: str, start) -> dict:
+    """A deadline kept as the rule and its start, not as a date: `${due_date(…)}` computes it each
+    time, so when an administrator changes the rule or enters a year's holidays, recomputing open
+    deadlines moves it. E.g. a script `due = period('handling', assigned_on)`, a due date
+    `${due_date(due)}`. (A date written in a form stays a date: `due = end_of_day(approved_due)`.)"""
+    return {"rule": rule, "from": str(start)}
+
+
+@expression_function()
+def due_date(value) -> str:
+    """The ISO datetime of a deadline held as `period(...)` or already as a date/time string."""
+    if isinstance(value, dict) and "rule" in value:
+        return deadline(value["rule"], value["from"])
+    return str(value)
+
+
+@expression_function()
 def deadline_before(rule: str, due) -> str:
-    """The morning (09:00 office time) of the day the named rule's period lies before `due`, e.g. a
-    reminder timer `${deadline_before('reminder_first', due_at)}`."""
-    return clock.current().before(rule, due).at(REMINDER_TIME).isoformat()
+    """The morning (09:00 office time) of the day the named rule's period lies before `due` (a date,
+    or a `period(...)`), e.g. a reminder timer `${deadline_before('reminder_first', due)}`."""
+    return clock.current().before(rule, due_date(due)).at(REMINDER_TIME).isoformat()
 
 
 @expression_function()

@@ -8,6 +8,7 @@ makes a second writer with a stale copy fail instead of overwriting.
 This is the hot path of every step, so it writes with Core statements (one per table touched),
 not through the ORM's unit of work.
 """
+import copy
 import hashlib
 from datetime import date, datetime, time, timezone
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -120,7 +122,7 @@ class InstanceUnit:
         scope = {**task.data, **(extra or {})}
         values = {name: SCRIPT_ENGINE.environment.evaluate(unwrap(text), dict(scope)) if is_wrapped(text) else text
                   for name, text in ext.output_parameters.items()}
-        task.data.update(values)
+        task.data.update(copy.deepcopy(values))
         self.set_scope_variables(task.workflow, values)
 
     def set_scope_variables(self, workflow, values: dict):
@@ -129,7 +131,8 @@ class InstanceUnit:
         timers of the scope are re-armed from the new values; open tasks' due dates follow at save."""
         scope = _process_scope(workflow)
         for task in _active_tasks_under(scope):
-            task.data.update(values)
+            # Each task its own copy: SpiffWorkflow merges data into nested values in place.
+            task.data.update(copy.deepcopy(values))
             rearm_timer(task)
         self.deadlines_moved = True
 
@@ -141,13 +144,25 @@ class InstanceUnit:
             definition = _message_definition(task.task_spec, message)
             if definition is None or any(task.data.get(k) != v for k, v in (where or {}).items()):
                 continue
+            if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity:
+                # A non-interrupting boundary event fires each time its message comes (BPMN);
+                # SpiffWorkflow waits only once, so a fresh waiting sibling takes its place.
+                again = task.parent._add_child(task.task_spec, TaskState.WAITING)
+                again.data = copy.deepcopy(task.data)
+                again.task_spec._predict(again, mask=TaskState.WAITING | TaskState.PREDICTED_MASK)  # its outgoing path
+            # `message_on` dates the message, for due dates counted from it that must not move later.
+            payload = {**payload, "message_on": self.clock_today()}
             # Camunda's message definition keeps the payload under one variable (`result_var`); the
             # payload's fields also go straight into the data, where forms and expressions read them.
             task.task_spec.catch(task, BpmnEvent(definition, payload={"payload": dict(payload), "result_var": "message"}))
-            task.data.update(payload)
+            task.data.update(copy.deepcopy(payload))
             task.task_spec._update(task)
             caught += 1
         return caught
+
+    @staticmethod
+    def clock_today() -> str:
+        return datetime.now(timezone.utc).astimezone(OFFICE_TZ).date().isoformat()
 
     def refresh_deadlines(self):
         """Re-evaluate every date timer and open task due date of the instance (deadline rules or the

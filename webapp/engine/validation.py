@@ -76,14 +76,14 @@ def check_definitions(sources: list[DefinitionSource]) -> tuple[DialectParser, l
     return parser, _unique(problems)
 
 
-_RULE_CALL = re.compile(r"""\b(deadline|deadline_before)\(\s*['"]([^'"]+)['"]""")
+_RULE_CALL = re.compile(r"""\b(deadline|deadline_before|period)\(\s*['"]([^'"]+)['"]""")
 
 
 def rule_reference_problems(sources: list[DefinitionSource], known_rules: set[str]) -> list[Problem]:
     """Named deadline rules that diagrams call (`deadline('handling')`) but that do not exist."""
     problems = []
     for src in sources:
-        if src.kind != "bpmn" or "deadline" not in src.content:
+        if src.kind != "bpmn" or ("deadline" not in src.content and "period" not in src.content):
             continue
         try:
             root = etree.fromstring(src.content.encode("utf-8"))
