@@ -51,6 +51,10 @@ async function spreadBoundaryEvents(xml) {
       events.forEach((shape, i) => {
         shape.bounds.x = host.bounds.x + 10 + 46 * i;
         shape.bounds.y = host.bounds.y + host.bounds.height - 18;
+        // Labels in three staggered rows below the events, so neighbours' names do not overlap.
+        shape.label = moddle.create('bpmndi:BPMNLabel', {
+          bounds: moddle.create('dc:Bounds', { x: shape.bounds.x + 20, y: shape.bounds.y + 38 + 16 * (i % 3), width: 80, height: 14 }),
+        });
         const edge = edges.find((e) => e.bpmnElement.sourceRef === shape.bpmnElement);
         if (edge) {
           const cx = shape.bounds.x + 18;
