@@ -108,6 +108,26 @@ def test_a_business_key_starts_one_instance_only(engine, people):
         engine.runtime.start("approval", "AP-1")
 
 
+def test_a_start_in_the_callers_transaction_stands_or_falls_with_it(engine, people):
+    from webapp.models import AuditEvent, Notification
+    deploy(engine, "approval.bpmn")
+    with pytest.raises(RuntimeError):
+        with engine.db.write() as s:
+            engine.runtime.start_in(s, "approval", "AP-1", title="随调用方回滚", actor=people["clerk1"])
+            raise RuntimeError("the caller's own work fails after the start")
+    with engine.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Instance)) == 0
+        assert s.scalar(select(func.count()).select_from(HumanTask)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+    with engine.db.write() as s:  # committed together with the caller's own row
+        iid = engine.runtime.start_in(s, "approval", "AP-1", title="随调用方提交", actor=people["clerk1"])
+        s.add(Notification(user_id=people["clerk1"].id, instance_id=iid, subject="已发起"))
+    assert instance(engine, iid).title == "随调用方提交"
+    assert set(open_tasks(engine, iid)) == {"submit"}
+    assert [e.action for e in audit(engine, iid)][0] == "instance_started"
+
+
 # --- version pinning -------------------------------------------------------------------------------
 
 def test_a_running_instance_keeps_its_version_across_a_redeploy(engine, people):

@@ -125,13 +125,21 @@ class Repository:
             raise NotFound("尚未部署任何流程")
         return latest.id
 
-    def startable_processes(self, session) -> list[ProcessVersion]:
+    def startable_processes(self, session, exclude=()) -> list[ProcessVersion]:
+        """The newest version of each process of the latest deployment that a person may start on its
+        own: not the processes other processes call (they run inside their caller, with its data), nor
+        those in `exclude` (started by a service of their own, e.g. the main process with its item)."""
+        latest = self._latest_deployment(session)
+        if latest is None:
+            return []
+        deployed, called = self.specs.process_keys(latest.id)
         newest = (select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v"))
                   .group_by(ProcessVersion.process_key).subquery())
-        return list(session.scalars(select(ProcessVersion).join(
+        rows = session.scalars(select(ProcessVersion).join(
             newest, (ProcessVersion.process_key == newest.c.process_key) & (ProcessVersion.version == newest.c.v))
-            .order_by(ProcessVersion.name)))
-
+            .order_by(ProcessVersion.name))
+        return [p for p in rows if p.process_key in deployed and p.process_key not in called
+                and p.process_key not in exclude]
 
     def evaluate_decision(self, decision_key: str, inputs: dict, deployment_id: int | None = None) -> dict:
         """Run a deployed decision table on sample inputs, with the same engine processes use."""
@@ -150,6 +158,7 @@ class SpecCache:
         self.db = db
         self._parsers: dict[int, DialectParser] = {}
         self._specs: dict[tuple[int, str], tuple] = {}
+        self._process_keys: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def get(self, deployment_id: int, process_key: str):
@@ -163,6 +172,21 @@ class SpecCache:
                 spec = parser.get_spec(process_key)
                 self._specs[key] = (spec, parser.get_subprocess_specs(process_key))
             return self._specs[key]
+
+    def process_keys(self, deployment_id: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The executable processes of a deployment, and those of them a call activity calls."""
+        found = self._process_keys.get(deployment_id)
+        if found is None:
+            parser = self._parser(deployment_id)
+            deployed, called = set(), set()
+            for process_id, pp in parser.process_parsers.items():
+                if not pp.process_executable:
+                    continue
+                if getattr(pp, "parent", None) is None:
+                    deployed.add(process_id)
+                called.update(c.get("calledElement") for c in pp.xpath(".//bpmn:callActivity"))
+            found = self._process_keys[deployment_id] = (frozenset(deployed), frozenset(called - {None}))
+        return found
 
     def decision_engine(self, deployment_id: int, decision_key: str):
         parser = self._parser(deployment_id)

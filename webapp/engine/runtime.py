@@ -483,28 +483,35 @@ class Runtime:
         return len(ids)
 
     def start(self, process_key: str, business_key: str, title: str = "", actor=None, data: dict | None = None) -> int:
+        """Start an instance of the newest version in a transaction of its own; returns its id."""
         with self.db.write() as session:
-            version = self.repository.latest_process(session, process_key)
-            if session.scalar(select(Instance.id).where(Instance.process_key == process_key,
-                                                        Instance.business_key == business_key)):
-                raise EngineError(f"业务编号“{business_key}”已经存在，不能重复启动")
-            deployment_id = self.repository.latest_deployment_id(session)
-            spec, subprocess_specs = self.repository.specs.get(deployment_id, process_key)
-            workflow = state.new_workflow(spec, subprocess_specs)
-            initial = {"business_key": business_key, "initiator": getattr(actor, "username", None), **(data or {})}
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(initial)
-            inst = Instance(process_key=process_key, process_version_id=version.id, deployment_id=deployment_id,
-                            business_key=business_key, title=title or version.name, status="running", state="{}",
-                            started_by_id=getattr(actor, "id", None))
-            session.add(inst)
-            session.flush()
-            history.record(session, inst.id, "instance_started", actor, detail={"version": version.version})
-            record = InstanceRecord(inst.id, process_key, deployment_id, business_key, "running", inst.lock_version)
-            unit = InstanceUnit(session, record, workflow, self.settings, actor, new=True)
-            unit.do_engine_steps()
-            unit.save()
-            return inst.id
+            return self.start_in(session, process_key, business_key, title, actor, data)
+
+    def start_in(self, session, process_key: str, business_key: str, title: str = "", actor=None,
+                 data: dict | None = None) -> int:
+        """Start an instance inside the caller's write transaction (`db.write()`), so that the caller's
+        own rows (e.g. the item a process handles) and the instance are stored together or not at all."""
+        version = self.repository.latest_process(session, process_key)
+        if session.scalar(select(Instance.id).where(Instance.process_key == process_key,
+                                                    Instance.business_key == business_key)):
+            raise EngineError(f"业务编号“{business_key}”已经存在，不能重复启动")
+        deployment_id = self.repository.latest_deployment_id(session)
+        spec, subprocess_specs = self.repository.specs.get(deployment_id, process_key)
+        workflow = state.new_workflow(spec, subprocess_specs)
+        initial = {"business_key": business_key, "initiator": getattr(actor, "username", None), **(data or {})}
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(initial)
+        inst = Instance(process_key=process_key, process_version_id=version.id, deployment_id=deployment_id,
+                        business_key=business_key, title=title or version.name, status="running", state="{}",
+                        started_by_id=getattr(actor, "id", None))
+        session.add(inst)
+        session.flush()
+        history.record(session, inst.id, "instance_started", actor, detail={"version": version.version})
+        record = InstanceRecord(inst.id, process_key, deployment_id, business_key, "running", inst.lock_version)
+        unit = InstanceUnit(session, record, workflow, self.settings, actor, new=True)
+        unit.do_engine_steps()
+        unit.save()
+        return inst.id
 
 
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "suspended": "已挂起", "cancelled": "已撤销"}
