@@ -13,7 +13,7 @@ from tests.conftest import secret_hash
 from tests.support.helpers import instance, instance_data
 from webapp.engine.repository import sources_from_dirs
 from webapp.engine.tasks import eligible_clause
-from webapp.models import AuditEvent, HumanTask, Notification, Role, RoleAssignment, Unit, User
+from webapp.models import AuditEvent, HumanTask, Notification, Role, RoleAssignment, StoredFile, Unit, User
 from tests.test_decisions_procedure import ROOT
 
 UNITS = {"jtj": "市交通运输局", "zjj": "市住房和城乡建设局", "jyj": "市教育局", "wjw": "市卫生健康委员会",
@@ -141,6 +141,22 @@ class Procedure:
 
     def status(self) -> str:
         return instance(self.engine, self.instance_id).status
+
+    def task_data(self, element_id) -> dict:
+        """The data of the one ready or waiting task `element_id` (its process scope, however deep)."""
+        from SpiffWorkflow.util.task import TaskState
+        with self.engine.db.read() as s:
+            workflow = self.engine.runtime.load(s, self.instance_id, lock=False, must_run=False).workflow
+            tasks = [t for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+                     if t.task_spec.name == element_id]
+            assert len(tasks) == 1, f"expected one ready or waiting {element_id}, found {len(tasks)}"
+            return dict(tasks[0].data)
+
+    def files(self) -> list[StoredFile]:
+        """The files of the instance (uploaded in forms or made by service tasks), in order."""
+        with self.engine.db.read() as s:
+            return list(s.scalars(select(StoredFile).where(StoredFile.instance_id == self.instance_id)
+                                  .order_by(StoredFile.id)))
 
     def notices(self, username) -> list[str]:
         with self.engine.db.read() as s:

@@ -1,8 +1,10 @@
 """The annual summary process (运城 六): unit summaries in parallel, statistics, the office's report."""
+import io
 from datetime import datetime
 
 import pytest
 import time_machine
+from docx import Document
 
 from tests.procedure.driver import accept, evaluate, register, to_reply
 from webapp.clock import OFFICE_TZ
@@ -65,6 +67,11 @@ def test_annual_summary(finished_year):
     assert proc.open_summary() == [("compile_annual_report", None)]
     data = proc.data()
     assert [s["unit"] for s in data["unit_summaries"]] == ["jtj", "jyj"]
+    # each unit's summary as a Word document of the summary process
+    assert [(d["unit"], d["filename"]) for d in data["unit_summary_documents"]] == [
+        ("jtj", "市交通运输局2026年度建议提案办理工作总结.docx"), ("jyj", "市教育局2026年度建议提案办理工作总结.docx")]
+    texts = [p.text for p in Document(io.BytesIO(proc.files()[1].content)).paragraphs]
+    assert texts[texts.index("一、主要做法") + 1] == "面商在先" and "市教育局" in texts
     stats = data["statistics"]
     assert stats["received"] == 3 and stats["registered"] == 2 and stats["not_registered"] == 1
     assert stats["by_type"] == {"人大建议": 2}
@@ -75,6 +82,17 @@ def test_annual_summary(finished_year):
     assert stats["satisfaction_rate"] == 100.0 and stats["basically_satisfied"] == 1
     assert stats["class_shares"] == {"A": 50.0, "C": 50.0}
     assert stats["face_to_face_rate"] == 50.0
-    proc.do("compile_annual_report", "office", report_text="2026年全市共收到建议提案3件，立案2件。" * 5)
+    # a long text (kept apart, the job reads it in full)
+    proc.do("compile_annual_report", "office", report_text="2026年全市共收到建议提案3件，立案2件。" * 25)
     assert proc.status() == "completed"
+    # the office's report with the statistics as tables
+    [report] = [f for f in proc.files() if f.filename.startswith("关于2026年度")]
+    assert report.filename == "关于2026年度人大代表建议和政协提案办理工作情况的报告.docx"
+    doc = Document(io.BytesIO(report.content))
+    texts = [p.text for p in doc.paragraphs]
+    assert "市人大常委会、市政协常委会：" in texts and "2026年全市共收到建议提案3件" in texts[5]
+    tables = {t.rows[0].cells[0].text: [[c.text for c in r.cells] for r in t.rows[1:]] for t in doc.tables}
+    assert ["收到建议、提案", "3"] in tables["项目"] and ["立案", "2"] in tables["项目"]
+    assert tables["承办单位"] == [["市交通运输局", "1"], ["市教育局", "1"]]
+    assert ["按时办结率", "50.0%"] in tables["指标"] and ["满意率（含基本满意）", "100.0%"] in tables["指标"]
     assert "2026年度建议提案办理工作情况报告" in proc.notices("npc_reviewer")

@@ -3,10 +3,12 @@
 Each asserts the sequence of human tasks, who may claim them and the resulting data. The clock is
 frozen on Monday 2026-11-23, 10:00 office time, so every deadline is known in advance.
 """
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from docx import Document
 from sqlalchemy import select
 
 from tests.procedure.driver import (accept, consult, deliver, dispatch, draft, evaluate, handle, office_and_reviewers,
@@ -140,12 +142,24 @@ def test_lead_unit_with_two_co_units_in_parallel(proc, clock):
     consult(proc, "jtj")
     handle(proc, "jtj")
     assert "draft_reply" not in dict(proc.open_summary())  # the lead waits for the co-units' opinions
-    proc.do("sign_co_opinion", "zjj_head", unit="zjj", co_sign_decision="approve")
+    proc.do("sign_co_opinion", "zjj_head", unit="zjj", co_sign_decision="approve", co_doc_prefix="住建函",
+            co_doc_serial=8)
     assert "draft_reply" not in dict(proc.open_summary())
     proc.do("sign_co_opinion", "jyj_head", unit="jyj", co_sign_decision="return", co_sign_comment="请具体说明措施")
     proc.do("write_co_opinion", "jyj_handler", unit="jyj", co_opinion_text="jyj将调整校车线路与公交衔接，并组织学校错峰放学减轻高峰压力。",
             co_contact="钱七", co_phone="0359-4567890")
-    proc.do("sign_co_opinion", "jyj_head", unit="jyj", co_sign_decision="approve")
+    proc.do("sign_co_opinion", "jyj_head", unit="jyj", co_sign_decision="approve", co_doc_prefix="教函",
+            co_doc_serial=3)
+    # each signed opinion is a letter-format Word document of the item (协办意见, to the lead unit)
+    opinions = [f for f in proc.files() if f.filename.endswith("的协办意见.docx")]
+    assert [f.filename for f in opinions] == ["关于市十七届人大五次会议第123号建议的协办意见.docx"] * 2
+    letters = {o["unit"]: o["letter"]["file_id"] for o in proc.task_data("draft_reply")["co_opinions"]}
+    assert sorted(letters.values()) == [f.id for f in opinions]
+    opinion = Document(io.BytesIO(opinions[0].content))
+    texts = [p.text for p in opinion.paragraphs]
+    assert opinion.sections[0].first_page_header.paragraphs[0].text == "市住房和城乡建设局"
+    assert "住建函〔2026〕8号" in texts and "市交通运输局：" in texts  # addressed to the lead unit
+    assert not [t for t in texts if t.startswith("公开属性")]
     form = proc.task("draft_reply", "jtj").form_data
     assert "市住房和城乡建设局：zjj同意配合" in form["co_opinion_view"] and "市教育局：jyj将调整校车线路" in form["co_opinion_view"]
     assert "收到协办意见：关于改善城区公交线路的建议" in proc.notices("jtj_handler")
@@ -266,6 +280,11 @@ def test_key_item_reply_is_blocked_until_all_four_ones_exist(proc, clock):
     proc.do("draft_work_plan", "jtj_handler", unit="jtj", work_plan="成立专班，分三步推进线路优化：调研客流、调整线路、增开班次并评估效果。", plan_timetable="12月5日前调研",
             plan_lead="陈局长")
     proc.do("approve_work_plan", "jtj_head", unit="jtj", plan_decision="approve")
+    # the approved plan is a Word document of the item
+    [plan] = [f for f in proc.files() if f.filename.endswith("办理工作方案.docx")]
+    assert plan.filename == "市交通运输局关于市十七届人大五次会议第123号建议的办理工作方案.docx"
+    texts = [p.text for p in Document(io.BytesIO(plan.content)).paragraphs]
+    assert "一、工作任务和措施" in texts and "12月5日前调研" in texts and any("由陈局长直接领办" in t for t in texts)
     proc.do("joint_investigation", "jtj_handler", unit="jtj", investigation_date="2026-12-05", investigation_participants="刘代表、督查室",
             proposer_joined=True, supervisor_joined=True, investigation_findings="高峰时段运力不足")
     assert "draft_reply" not in dict(proc.open_summary())
@@ -274,6 +293,11 @@ def test_key_item_reply_is_blocked_until_all_four_ones_exist(proc, clock):
     assert "draft_reply" not in dict(proc.open_summary())
     proc.do("situation_report", "jtj_handler", unit="jtj", situation_report_text="重点建议办理情况：已完成调研和面商，正在实施。")
     assert "重点事项办理情况报告：关于改善城区公交线路的建议" in proc.notices("office")
+    [report] = [f for f in proc.files() if f.filename.endswith("办理情况的报告.docx")]
+    assert report.filename == "市交通运输局关于市十七届人大五次会议第123号建议办理情况的报告.docx"
+    texts = [p.text for p in Document(io.BytesIO(report.content)).paragraphs]
+    assert "市政府办公室：" in texts and "重点建议办理情况：已完成调研和面商，正在实施。" in texts
+    assert "2026年12月5日，刘代表、督查室参加；高峰时段运力不足。" in texts
     handle(proc, "jtj")
     assert proc.open_summary() == [("draft_reply", "jtj")]  # met face to face in the four ones: no extra step
     assert proc.created()[4:9] == ["consult_before", "draft_work_plan", "approve_work_plan", "draft_work_plan",

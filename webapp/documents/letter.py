@@ -60,12 +60,10 @@ Two ways to lay the letter out
    name is an error that names it, so a typo cannot reach a letter.
 """
 import copy
-import io
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 from docx import Document
@@ -73,11 +71,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
-from lxml import etree
 
 from . import gbt9704 as std
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+from . import layout
+from .layout import DOCX_CONTENT_TYPE, Element, body_blocks, format_chinese_date, text_width  # noqa: F401 (re-exported)
 
 SUGGESTION, PROPOSAL = "suggestion", "proposal"
 ITEM_NOUNS = {SUGGESTION: "建议", PROPOSAL: "提案"}
@@ -87,11 +84,6 @@ PUBLICATIONS = ("主动公开", "依申请公开", "不予公开")
 PLACEHOLDERS = ("unit_name", "doc_number", "class_mark", "title", "addressee", "proposer_name", "body",
                 "sign_unit", "sign_date", "publication", "contact", "contact_person", "contact_phone", "cc")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-
-# Structure levels of the body (GB/T 9704 §7.3.3): "一、" 黑体, "（一）" 楷体; "1." and "(1)" stay 仿宋.
-_NUMERALS = "一二三四五六七八九十百零〇"
-HEADING_FONTS = ((re.compile(rf"^[{_NUMERALS}]+、"), std.HEITI),
-                 (re.compile(rf"^[（(][{_NUMERALS}]+[）)]"), std.KAITI))
 
 
 class LetterError(ValueError):
@@ -116,36 +108,6 @@ def format_doc_number(prefix: str, year: int | str, number: int | str) -> str:
     return f"{prefix}〔{year}〕{number}号"
 
 
-def format_chinese_date(day: date) -> str:
-    """成文日期 in Arabic numerals without leading zeros: 2026年7月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def text_width(text: str) -> float:
-    """Width in full-width characters: Chinese characters and punctuation 1, Latin letters and digits ½."""
-    return sum(1 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in text)
-
-
-def body_blocks(text: str) -> list[list[tuple[str, str | None]]]:
-    """The body's paragraphs (one per non-empty line), each a list of (text, East Asian font or None).
-
-    A line starting with "一、" or "（一）" is a heading: the whole line in its font, or only the heading
-    sentence (up to the first "。") when more text follows on the same line.
-    """
-    blocks = []
-    for line in (text or "").splitlines():
-        line = line.strip()  # indentation is the layout's business (str.strip takes the full-width space too)
-        if not line:
-            continue
-        font = next((f for pattern, f in HEADING_FONTS if pattern.match(line)), None)
-        head, stop, rest = line.partition("。")
-        if font and stop and rest.strip():
-            blocks.append([(head + stop, font), (rest, None)])
-        else:
-            blocks.append([(line, font)])
-    return blocks
-
-
 # --- the letter's data -------------------------------------------------------------------------------
 
 @dataclass(kw_only=True)
@@ -160,7 +122,7 @@ class ReplyLetter:
     body: str  # one paragraph per line
     result_class: str = ""  # 办理结果类别 A/B/C…, the mark in the first page's corner ("" for none)
     class_mark_position: str = "top_right"  # or "top_left"
-    publication: str = "主动公开"
+    publication: str = "主动公开"  # a co-unit's opinion to the lead unit may leave it empty (no line)
     publication_reason: str = ""  # why 不予公开 (or 依申请公开)
     sign_unit: str = ""  # 落款; the unit name when empty
     sign_date: date
@@ -181,7 +143,8 @@ class ReplyLetter:
             raise LetterError(f"事项编号应为正整数：{self.item_no!r}")
         if self.class_mark_position not in std.CLASS_MARK_POSITIONS:
             raise LetterError(f"类别标记位置应为 top_right 或 top_left，而不是“{self.class_mark_position}”")
-        if self.publication not in PUBLICATIONS:
+        self.publication = (self.publication or "").strip()
+        if self.publication not in PUBLICATIONS and not (self.is_co_unit and not self.publication):
             raise LetterError(f"公开属性应为{'、'.join(PUBLICATIONS)}之一，而不是“{self.publication}”")
         if not isinstance(self.sign_date, date):
             raise LetterError(f"成文日期应为日期：{self.sign_date!r}")
@@ -276,49 +239,18 @@ def render_reply_letter(letter: ReplyLetter, template_path: str | Path | None = 
         except Exception as e:  # a corrupt or non-.docx file
             raise LetterError(f"答复函模板无法打开（{path.name}）：{e}") from None
         fill_template(doc, values, class_mark_position=letter.class_mark_position)
-    _set_properties(doc, title=letter.title, author=letter.sign_unit)
-    return _to_bytes(doc)
+    layout.set_properties(doc, title=letter.title, author=letter.sign_unit)
+    return layout.to_bytes(doc)
 
 
 def render_template() -> bytes:
     """The built-in layout with {{placeholders}} instead of values: a starting point for a template."""
     doc = _build({name: "{{" + name + "}}" for name in PLACEHOLDERS}, "top_right", fit=False)
-    _set_properties(doc, title="答复函模板", author="")
-    return _to_bytes(doc)
-
-
-def _to_bytes(doc) -> bytes:
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
-def _set_properties(doc, title: str, author: str) -> None:
-    props = doc.core_properties
-    now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-    props.title, props.author, props.last_modified_by = title, author, author
-    props.created = props.modified = now
-    props.revision, props.language = 1, "zh-CN"
-    props.comments = props.keywords = props.subject = props.category = ""
+    layout.set_properties(doc, title="答复函模板", author="")
+    return layout.to_bytes(doc)
 
 
 # --- the built-in layout: one entry per element ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Element:
-    font: str  # East Asian font (w:eastAsia); w:ascii/w:hAnsi get gbt9704.WESTERN
-    size: float  # points
-    align: str = "left"  # left | center | right | both
-    first_line_chars: float = 0  # indents in characters (w:firstLineChars …), twips derived from the size
-    right_chars: float = 0
-    left_chars: float = 0
-    hanging_chars: float = 0
-    grid: bool = True  # snap to the character grid; off where characters keep their own width (other
-    #                    sizes would take two cells each, framed and table text is laid out on its own)
-    exact_line: bool = True  # line height exactly the grid's pitch
-    color: str | None = None
-    western: str = std.WESTERN
-
 
 ELEMENTS = {
     "letterhead": Element(std.XIAOBIAOSONG, std.LETTERHEAD_MAX_SIZE, "center", grid=False, exact_line=False,
@@ -347,44 +279,41 @@ def _build(values: dict[str, str], class_mark_position: str, fit: bool):
     name, the body split into paragraphs and the signature centred over the date; render_template passes
     placeholder texts and fit=False."""
     doc = Document()
-    _setup_styles(doc)
+    layout.setup_styles(doc, ELEMENTS["body"])
     section = doc.sections[0]
     _setup_page(doc, section)
-    body = doc.element.body
-    for p in list(body.iterchildren(qn("w:p"))):
-        body.remove(p)
+    layout.clear_body(doc)
 
     # Letterhead and first rule: the first page's header (see the module docstring).
     head_size = _letterhead_size(values["unit_name"]) if fit else std.LETTERHEAD_MAX_SIZE
-    head = _first_paragraph(section.first_page_header)
+    head = layout.first_paragraph(section.first_page_header)
     _format(head, "letterhead", size=head_size)
     overhang = std.mm_to_twips(std.RULE_OVERHANG_MM)
-    _set_ind(head, left=-overhang, right=-overhang)
-    _border(head, "bottom", "thickThinSmallGap", std.RULE_WIDTH_PT, std.RED,
-            space_pt=round(std.mm_to_pt(std.RULE_BELOW_HEAD_MM)))
+    layout.set_indent(head, left=-overhang, right=-overhang)
+    layout.border(head, "bottom", "thickThinSmallGap", std.RULE_WIDTH_PT, std.RED,
+                  space_pt=round(std.mm_to_pt(std.RULE_BELOW_HEAD_MM)))
     _add_run(head, values["unit_name"], "letterhead", size=head_size)
 
-    _rule_paragraph(_first_paragraph(section.first_page_footer))  # no page number on the first page
+    layout.rule_paragraph(layout.first_paragraph(section.first_page_footer))  # no page number on the first page
 
     # Page numbers from page 2 on: odd pages right, even pages left, one character in.
-    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
-        _page_number(_first_paragraph(footer), align)
+    layout.page_numbers(section, ELEMENTS["page_number"])
 
     if values["class_mark"]:
         mark = _paragraph(doc, "class_mark", values["class_mark"])
-        _set_child(mark._p.get_or_add_pPr(), "framePr", wrap="around", vAnchor="page", hAnchor="margin",
-                   xAlign="right", y=std.mm_to_twips(std.CLASS_MARK_TOP_MM))
+        layout.set_child(mark._p.get_or_add_pPr(), "framePr", wrap="around", vAnchor="page", hAnchor="margin",
+                         xAlign="right", y=std.mm_to_twips(std.CLASS_MARK_TOP_MM))
         _align_class_mark(mark._p, class_mark_position)
 
     # Second rule: an empty framed paragraph placed on the page (not in the flow), 170 mm wide, centred,
     # its bottom border's lower edge 20 mm above the bottom edge. It is anchored here, on the first page.
     rule = doc.add_paragraph()._p
-    _rule_paragraph(rule)
-    _border(rule, "bottom", "thinThickSmallGap", std.RULE_WIDTH_PT, std.RED)
-    rule_height = _RULE_LINE_TWIPS + round(std.RULE_WIDTH_PT * std.TWIPS_PER_PT)
-    _set_child(rule.get_or_add_pPr(), "framePr", w=std.mm_to_twips(std.RULE_LENGTH_MM), wrap="around",
-               hAnchor="page", xAlign="center", vAnchor="page",
-               y=std.mm_to_twips(std.PAGE_HEIGHT_MM - std.RULE_ABOVE_PAGE_BOTTOM_MM) - rule_height)
+    layout.rule_paragraph(rule)
+    layout.border(rule, "bottom", "thinThickSmallGap", std.RULE_WIDTH_PT, std.RED)
+    rule_height = layout.RULE_LINE_TWIPS + round(std.RULE_WIDTH_PT * std.TWIPS_PER_PT)
+    layout.set_child(rule.get_or_add_pPr(), "framePr", w=std.mm_to_twips(std.RULE_LENGTH_MM), wrap="around",
+                     hAnchor="page", xAlign="center", vAnchor="page",
+                     y=std.mm_to_twips(std.PAGE_HEIGHT_MM - std.RULE_ABOVE_PAGE_BOTTOM_MM) - rule_height)
 
     number = _paragraph(doc, "doc_number", values["doc_number"])
     # 发文字号 7/8 of a 3号 character's height under the rule (§10.1): the exact-height line already puts
@@ -445,109 +374,17 @@ def _paragraph(doc, kind: str, text: str):
     return p
 
 
-def _first_paragraph(header_footer):
-    header_footer.is_linked_to_previous = False
-    p = header_footer.paragraphs[0]._p
-    for child in list(p):
-        p.remove(child)
-    return p
-
-
 def _format(p, kind: str, size: float | None = None) -> None:
     """Paragraph properties of element `kind` on the w:p `p`."""
-    e = ELEMENTS[kind]
-    pPr = p.get_or_add_pPr()
-    for child in list(pPr):
-        if child.tag != qn("w:framePr"):
-            pPr.remove(child)
-    if not e.grid:
-        _set_child(pPr, "snapToGrid", val="0")
-    if e.exact_line:
-        _set_child(pPr, "spacing", before=0, after=0, line=std.LINE_PITCH_TWIPS, lineRule="exact")
-    else:
-        _set_child(pPr, "spacing", before=0, after=0, line=240, lineRule="auto")
-    _set_ind_chars(p, kind)
-    _set_child(pPr, "jc", val=e.align)
-    rPr = _set_child(pPr, "rPr")  # the paragraph mark: same font, so an empty line is as high as a full one
-    _run_properties(rPr, e, size=size)
+    layout.format_paragraph(p, ELEMENTS[kind], size=size)
 
 
 def _set_ind_chars(p, kind: str, right_chars: float | None = None) -> None:
-    e = ELEMENTS[kind]
-    right_chars = e.right_chars if right_chars is None else right_chars
-    char = e.size * std.TWIPS_PER_PT  # twips of one character, for programs that ignore …Chars
-    attrs = {}
-    if e.first_line_chars:
-        attrs.update(firstLine=round(e.first_line_chars * char), firstLineChars=round(e.first_line_chars * 100))
-    if e.hanging_chars:
-        attrs.update(hanging=round(e.hanging_chars * char), hangingChars=round(e.hanging_chars * 100))
-    if e.left_chars:
-        attrs.update(left=round(e.left_chars * char), leftChars=round(e.left_chars * 100))
-    if right_chars:
-        attrs.update(right=round(right_chars * char), rightChars=round(right_chars * 100))
-    pPr = p.get_or_add_pPr()
-    if attrs:
-        _set_child(pPr, "ind", **attrs)
-    elif pPr.find(qn("w:ind")) is not None:
-        pPr.remove(pPr.find(qn("w:ind")))
-
-
-def _set_ind(p, left: int, right: int) -> None:
-    _set_child(p.get_or_add_pPr(), "ind", left=left, right=right)
+    layout.set_indent_chars(p, ELEMENTS[kind], right_chars=right_chars)
 
 
 def _add_run(p, text: str, kind: str, font: str | None = None, size: float | None = None):
-    r = p.add_r()
-    _run_properties(r.get_or_add_rPr(), ELEMENTS[kind], font=font, size=size)
-    r.text = text  # "\n" becomes a line break
-    return r
-
-
-def _run_properties(rPr, e: Element, font: str | None = None, size: float | None = None) -> None:
-    _set_fonts(rPr, font or e.font, e.western)
-    if e.color:
-        _set_child(rPr, "color", order=_RPR_ORDER, val=e.color)
-    half_points = round((size or e.size) * 2)
-    _set_child(rPr, "sz", order=_RPR_ORDER, val=half_points)
-    _set_child(rPr, "szCs", order=_RPR_ORDER, val=half_points)
-
-
-def _set_fonts(rPr, east_asia: str, western: str | None = None) -> None:
-    """w:rFonts with explicit names (theme fonts would win over them, so those attributes go)."""
-    fonts = rPr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = _set_child(rPr, "rFonts", order=_RPR_ORDER)
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    if western:
-        for attr in ("ascii", "hAnsi", "cs"):
-            fonts.set(qn(f"w:{attr}"), western)
-    fonts.set(qn("w:eastAsia"), east_asia)
-    fonts.set(qn("w:hint"), "eastAsia")  # “” and — in the Chinese font, as full-width characters
-
-
-_SINGLE_LINE = 1.3  # a single line's height in Chinese fonts, as a multiple of the font size (about)
-_RULE_LINE_TWIPS = 20  # the 1 pt line of a paragraph that only carries a border
-
-
-def _rule_paragraph(p) -> None:
-    """An empty paragraph 1 pt high that only carries a border."""
-    pPr = p.get_or_add_pPr()
-    _set_child(pPr, "snapToGrid", val="0")
-    _set_child(pPr, "spacing", before=0, after=0, line=_RULE_LINE_TWIPS, lineRule="exact")
-    rPr = _set_child(pPr, "rPr")
-    _set_child(rPr, "sz", order=_RPR_ORDER, val=2)
-
-
-def _border(p, side: str, style: str, width_pt: float, color: str, space_pt: int = 0) -> None:
-    pPr = p.get_or_add_pPr()
-    borders = pPr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = _set_child(pPr, "pBdr")
-    edge = OxmlElement(f"w:{side}")
-    for name, value in (("val", style), ("sz", round(width_pt * 8)), ("space", space_pt), ("color", color)):
-        edge.set(qn(f"w:{name}"), str(value))
-    borders.append(edge)  # top, left, bottom, right, between: only top and bottom are used, in that order
+    return layout.add_run(p, text, ELEMENTS[kind], font=font, size=size)
 
 
 def _imprint(doc, text: str) -> None:
@@ -560,17 +397,17 @@ def _imprint(doc, text: str) -> None:
     tblPr = tbl.tblPr
     for child in list(tblPr):
         tblPr.remove(child)
-    _set_child(tblPr, "tblpPr", order=_TBLPR_ORDER, leftFromText=0, rightFromText=0, vertAnchor="margin",
-               horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom")
-    _set_child(tblPr, "tblW", order=_TBLPR_ORDER, w=width, type="dxa")
-    borders = _set_child(tblPr, "tblBorders", order=_TBLPR_ORDER)
+    layout.set_child(tblPr, "tblpPr", order=layout.TBLPR_ORDER, leftFromText=0, rightFromText=0,
+                     vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom")
+    layout.set_child(tblPr, "tblW", order=layout.TBLPR_ORDER, w=width, type="dxa")
+    borders = layout.set_child(tblPr, "tblBorders", order=layout.TBLPR_ORDER)
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         edge = OxmlElement(f"w:{side}")
         for name, value in (rule if side in ("top", "bottom") else {"val": "nil"}).items():
             edge.set(qn(f"w:{name}"), str(value))
         borders.append(edge)
-    _set_child(tblPr, "tblLayout", order=_TBLPR_ORDER, type="fixed")
-    margins = _set_child(tblPr, "tblCellMar", order=_TBLPR_ORDER)
+    layout.set_child(tblPr, "tblLayout", order=layout.TBLPR_ORDER, type="fixed")
+    margins = layout.set_child(tblPr, "tblCellMar", order=layout.TBLPR_ORDER)
     for side in ("left", "right"):
         edge = OxmlElement(f"w:{side}")
         edge.set(qn("w:w"), "0")
@@ -582,37 +419,13 @@ def _imprint(doc, text: str) -> None:
     p = cell.paragraphs[0]._p
     _format(p, "cc")
     _add_run(p, text, "cc")
-    _rule_paragraph(doc.add_paragraph()._p)  # a table may not end the document: its anchor paragraph
-
-
-def _page_number(p, align: str) -> None:
-    """— 2 — in 4号 宋体, one character in from the type area's edge, 7 mm below the type area."""
-    _format(p, "page_number")
-    char = ELEMENTS["page_number"].size * std.TWIPS_PER_PT
-    side = {"right": dict(right=char, rightChars=100), "left": dict(left=char, leftChars=100)}[align]
-    _set_child(p.get_or_add_pPr(), "ind", **side)
-    _set_child(p.get_or_add_pPr(), "jc", val=align)
-    _add_run(p, "— ", "page_number")
-    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "2"), ("end", None)):
-        r = _add_run(p, "", "page_number")
-        if kind == "instr":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            r.append(instr)
-        elif kind == "text":
-            r.text = text
-        else:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            r.append(fld)
-    _add_run(p, " —", "page_number")
+    layout.rule_paragraph(doc.add_paragraph()._p)  # a table may not end the document: its anchor paragraph
 
 
 def _align_class_mark(p, position: str) -> None:
     side = "left" if position == "top_left" else "right"
     pPr = p.get_or_add_pPr()
-    _set_child(pPr, "jc", val=side)
+    layout.set_child(pPr, "jc", val=side)
     frame = pPr.find(qn("w:framePr"))
     if frame is not None:
         frame.attrib.pop(qn("w:x"), None)
@@ -620,37 +433,9 @@ def _align_class_mark(p, position: str) -> None:
 
 
 def _setup_page(doc, section) -> None:
-    section.page_width, section.page_height = std.PAGE_WIDTH, std.PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = Mm(std.MARGIN_TOP_MM), Mm(std.MARGIN_BOTTOM_MM)
-    section.left_margin, section.right_margin = Mm(std.MARGIN_LEFT_MM), Mm(std.MARGIN_RIGHT_MM)
-    section.gutter = Twips(0)
+    layout.setup_page(doc, section, ELEMENTS["page_number"])
     section.header_distance = Mm(std.LETTERHEAD_TOP_MM)
-    # The footer's (page number's) line ends at the footer distance: its top 7 mm under the type area.
-    line_mm = ELEMENTS["page_number"].size * _SINGLE_LINE * std.MM_PER_INCH / 72
-    section.footer_distance = Mm(std.MARGIN_BOTTOM_MM - std.PAGE_NUMBER_BELOW_TYPE_AREA_MM - line_mm)
     section.different_first_page_header_footer = True  # letterhead and rules on the first page only
-    doc.settings.odd_and_even_pages_header_footer = True  # page numbers right on odd, left on even pages
-    sectPr = section._sectPr
-    grid = sectPr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(std.LINE_PITCH_TWIPS))
-    grid.set(qn("w:charSpace"), str(std.CHAR_SPACE))
-
-
-def _setup_styles(doc) -> None:
-    """Document defaults: 3号 仿宋_GB2312, Chinese, no spacing; the grid's char pitch refers to this size."""
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rPr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _run_properties(rPr, ELEMENTS["body"])
-    lang = rPr.find(qn("w:lang"))
-    if lang is not None:
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-    pPr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
-    _set_child(pPr, "spacing", before=0, after=0, line=240, lineRule="auto")
 
 
 # --- filling a template ----------------------------------------------------------------------------
@@ -764,7 +549,7 @@ def _expand_body(p, texts, match, body: str) -> None:
             if rPr is not None:
                 r.append(copy.deepcopy(rPr))
             if font:
-                _set_fonts(r.get_or_add_rPr(), font)
+                layout.set_fonts(r.get_or_add_rPr(), font)
             t = OxmlElement("w:t")
             t.set(qn("xml:space"), "preserve")
             t.text = text
@@ -772,36 +557,3 @@ def _expand_body(p, texts, match, body: str) -> None:
             new.append(r)
         p.addprevious(new)
     p.getparent().remove(p)
-
-
-# --- ordered children (Word rejects a document whose properties are out of schema order) -----------
-
-_PPR_ORDER = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr "
-              "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN "
-              "bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
-              "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr "
-              "pPrChange").split()
-_TBLPR_ORDER = ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
-                "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook").split()
-_RPR_ORDER = ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
-              "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
-              "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split()
-
-
-def _set_child(parent, tag: str, order=_PPR_ORDER, **attrs):
-    """Replace (or add) the child w:`tag` of `parent`, in schema order, with attributes `attrs`."""
-    old = parent.find(qn(f"w:{tag}"))
-    if old is not None:
-        parent.remove(old)
-    el = OxmlElement(f"w:{tag}")
-    for name, value in attrs.items():
-        el.set(qn(f"w:{name}"), str(value))
-    rank = order.index(tag)
-    for child in parent:
-        name = etree.QName(child).localname
-        if name in order and order.index(name) > rank:
-            child.addprevious(el)
-            return el
-    parent.append(el)
-    return el
-
