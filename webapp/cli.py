@@ -7,6 +7,7 @@
     create-user  add a user with roles
     calendar     working days, periods and deadline rules (see webapp/cli_calendar.py)
     letter       sample reply letters and the letter template (see webapp/cli_letter.py)
+    export-diagrams  the deployed BPMN/DMN files back to bpmn/ and dmn/ (see webapp/cli_diagrams.py)
 """
 import signal
 import sys
@@ -35,6 +36,8 @@ def register_commands(app):
     app.cli.add_command(calendar_group)
     from .cli_letter import letter_group
     app.cli.add_command(letter_group)
+    from .cli_diagrams import export_diagrams
+    app.cli.add_command(export_diagrams)
 
 
 @click.command("init-db")

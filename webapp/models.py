@@ -154,6 +154,21 @@ class DecisionVersion(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
 
 
+class DiagramDraft(Base):
+    """A process owner's unsaved change to a deployed diagram or decision table (the modeler pages):
+    one working copy per process or decision, replacing its file when it is deployed."""
+    __tablename__ = "diagram_drafts"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))      # bpmn | dmn
+    key: Mapped[str] = mapped_column(String(128))     # process id or decision id
+    filename: Mapped[str] = mapped_column(String(200))  # the deployed file the draft replaces
+    xml: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version it was opened from
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 # --- runtime ---------------------------------------------------------------------------------------
 
 class Instance(Base):

@@ -131,6 +131,10 @@ class CamundaDialectMixin:
             if node.get(f"{CAMUNDA}{kind}") is not None:
                 ext.implementation = node.get(f"{CAMUNDA}{kind}") if kind == "type" else kind
         for param in self._xpath(node, './bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter'):
+            # An empty parameter is one left unset: element templates (the modeler's list of service
+            # topics) write every parameter of a topic, the optional ones empty.
+            if len(param) == 0 and not (param.text or "").strip():
+                continue
             ext.input_parameters[param.get('name')] = _parameter_value(self, param)
         for param in self._xpath(node, './bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter'):
             ext.output_parameters[param.get('name')] = _parameter_value(self, param)
