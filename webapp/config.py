@@ -34,3 +34,11 @@ class Settings:
     # A Word template for reply letters with {{placeholders}} (see webapp/documents/letter.py);
     # None: the built-in GB/T 9704 layout.
     letter_template_path: Path | None = field(default_factory=lambda: _optional_path("LETTER_TEMPLATE_PATH"))
+    # The deputies' and members' platforms (代表履职服务平台 for suggestions, 智慧政协平台 for proposals)
+    # that the `platform_upload` topic posts replies to, with a bearer token. With no URL for a platform
+    # its uploads are written to `platform_outbox_dir` (default: the outbox's platform/ folder) instead.
+    platform_npc_url: str = field(default_factory=lambda: os.environ.get("PLATFORM_NPC_URL", "").strip())
+    platform_cppcc_url: str = field(default_factory=lambda: os.environ.get("PLATFORM_CPPCC_URL", "").strip())
+    platform_token: str = field(default_factory=lambda: os.environ.get("PLATFORM_TOKEN", "").strip())
+    platform_timeout: float = field(default_factory=lambda: float(os.environ.get("PLATFORM_TIMEOUT") or 30))
+    platform_outbox_dir: Path | None = field(default_factory=lambda: _optional_path("PLATFORM_OUTBOX_DIR"))

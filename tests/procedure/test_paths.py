@@ -4,6 +4,7 @@ Each asserts the sequence of human tasks, who may claim them and the resulting d
 frozen on Monday 2026-11-23, 10:00 office time, so every deadline is known in advance.
 """
 import io
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -169,6 +170,13 @@ def test_lead_unit_with_two_co_units_in_parallel(proc, clock):
     unit_review(proc, "jtj")
     office_and_reviewers(proc)
     deliver(proc, "jtj")
+    # no platform address configured: the upload waits in the outbox with the scan and the letter
+    [upload] = (proc.engine.settings.outbox_dir / "platform" / "npc").iterdir()
+    meta = json.loads((upload / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["unit"] == {"code": "jtj", "name": "市交通运输局", "role": "lead"} and meta["item_no"] == "123"
+    assert [(f["role"], f["filename"]) for f in meta["files"]] == [
+        ("scan", "答复函（签章）.pdf"), ("letter", "关于市十七届人大五次会议第123号建议的答复.docx")]
+    assert (upload / "1_scan_答复函（签章）.pdf").read_bytes() == b"%PDF-1.4 signed scan"
     evaluate(proc)
     proc.do("publish_reply", "jtj_liaison", unit="jtj", contact_removed="confirmed")
     proc.do("post_reply_review", "jtj_handler", unit="jtj", problem_solved="solved", review_notes="已解决")
