@@ -17,15 +17,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(NPM_STAMP)
 	$(PY) -m webapp.serve --host $(HOST) --port $(PORT)
 
-# bpmnlint for tests/test_bpmnlint.py, exactly as package-lock.json pins it (`make run` needs no npm).
-# Without npm the lint tests are skipped, and fail when CI is set.
+# The npm packages exactly as package-lock.json pins them: the browser libraries of the modeler pages
+# (camunda-bpmn-js, bpmn-js-i18n, dmn-js, served from node_modules/ by webapp/web/vendor.py) and
+# bpmnlint. Without Node.js `make run` still serves everything else (the modeler pages say in Chinese
+# what is missing) and the lint tests are skipped, failing when CI is set.
 $(NPM_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund && touch $(NPM_STAMP); \
-	else echo "npm not found: the bpmnlint tests will be skipped (install Node.js 20+)" >&2; fi
+	else echo "npm not found: the modeler pages and the bpmnlint tests need Node.js 20+ (then run make again)" >&2; fi
 
 test: $(STAMP) $(NPM_STAMP)
 	bash tests/setup_system.sh

@@ -8,7 +8,7 @@ from . import admin, admin_calendar, attachments, auth, errors, health, inbox, i
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "vendor.asset"}
 
 csrf = CSRFProtect()
 
@@ -34,6 +34,11 @@ def register_web(app):
 
     for module in (auth, inbox, tasks, instances, attachments, notifications, admin, admin_calendar, health):
         app.register_blueprint(module.bp)
+    # The modeler pages and the browser libraries they load from node_modules/.
+    from . import modeler, vendor
+    app.register_blueprint(modeler.bp)
+    app.register_blueprint(vendor.bp)
+    vendor.register_template_helpers(app)
 
     @app.before_request
     def require_login():
