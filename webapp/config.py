@@ -42,3 +42,6 @@ class Settings:
     platform_token: str = field(default_factory=lambda: os.environ.get("PLATFORM_TOKEN", "").strip())
     platform_timeout: float = field(default_factory=lambda: float(os.environ.get("PLATFORM_TIMEOUT") or 30))
     platform_outbox_dir: Path | None = field(default_factory=lambda: _optional_path("PLATFORM_OUTBOX_DIR"))
+    # PDF previews of generated Word files (LibreOffice), cached per file.
+    preview_dir: Path = field(default_factory=lambda: Path(os.environ.get("PREVIEW_DIR", "").strip()
+                                                           or PROJECT_ROOT / "instance" / "previews"))

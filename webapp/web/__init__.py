@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..models import User
 from . import admin, admin_calendar, attachments, auth, errors, health, inbox, instances, notifications, tasks
+from . import exports
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
@@ -34,6 +35,7 @@ def register_web(app):
 
     for module in (auth, inbox, tasks, instances, attachments, notifications, admin, admin_calendar, health):
         app.register_blueprint(module.bp)
+    app.register_blueprint(exports.bp)  # ledger and case-file downloads
     # The modeler pages and the browser libraries they load from node_modules/.
     from . import modeler, vendor
     app.register_blueprint(modeler.bp)
