@@ -336,6 +336,43 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
+# --- items: the suggestions and proposals themselves (webapp/items) -------------------------------
+
+class Item(Base):
+    """A deputy's suggestion or a CPPCC proposal (建议/提案): the business record behind one instance of
+    the main process `item_handling`. The vocabularies (types, categories, channels…) and their Chinese
+    labels are in `webapp/items/vocabulary.py`. Attachments are not kept here yet."""
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("item_type", "session", "item_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_type: Mapped[str] = mapped_column(String(32))        # suggestion | proposal | motion_to_suggestion
+    session: Mapped[str] = mapped_column(String(32))          # 届次, e.g. 十七届五次
+    timing: Mapped[str] = mapped_column(String(16))           # session | recess | daily
+    item_no: Mapped[int] = mapped_column(Integer)             # shown as 第0123号 (items.numbering)
+    title: Mapped[str] = mapped_column(String(300))           # 案由
+    body: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    subcategory: Mapped[str | None] = mapped_column(String(64))
+    proposer_type: Mapped[str] = mapped_column(String(16))    # individual | joint | collective
+    # The lead proposer (领衔人): a user with role `proposer` if he has an account; the name always.
+    proposer: Mapped[str | None] = mapped_column(String(64), index=True)
+    proposer_name: Mapped[str] = mapped_column(String(200))
+    co_signers: Mapped[list] = mapped_column(JSON, default=list)       # usernames (附议人/联名人 with an account)
+    co_signer_names: Mapped[list] = mapped_column(JSON, default=list)  # every co-signer's name, in order
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    suggested_units: Mapped[str] = mapped_column(Text, default="")     # as the proposer wrote it
+    source: Mapped[str] = mapped_column(String(32))  # npc_batch | cppcc_batch | npc_platform | cppcc_platform | letter_visit | manual
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_source: Mapped[str] = mapped_column(String(16), default="none")  # none | npc_cppcc | unit
+    key_leader: Mapped[str] = mapped_column(String(100), default="")
+    publication_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    proposer_requested_face_to_face: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_on: Mapped[date] = mapped_column(Date)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))  # username of whoever registered it
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 # --- clock: work calendar and deadline rules (webapp/clock) ---------------------------------------
 
 class CalendarDay(Base):

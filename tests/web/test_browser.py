@@ -59,8 +59,8 @@ def test_clerk_starts_fills_and_sees_next_step(server, browser, request):
     expect(page.locator(".user-name")).to_have_text("张经办")
     shot(page, "01-inbox-empty", request)
 
-    # Start an approval instance from 事项.
-    page.click("nav.main-nav >> text=事项")
+    # Start an approval instance from 流程实例 (items, 事项, are registered under 新建事项 instead).
+    page.click("nav.main-nav >> text=流程实例")
     page.select_option("#process_key", "approval")
     page.fill("#business_key", "JY-2026-0088")
     page.fill("#title", "关于完善社区养老服务设施的建议")

@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from ..engine.errors import EngineError
 from ..engine.history import ACTION_LABELS
 from ..engine.runtime import STATUS_LABELS
+from ..items import ITEM_PROCESS
 from ..models import HumanTask, Instance, Unit, User
 from .access import can_view_instance, visible_instances_clause
 from .helpers import actor, get_engine
@@ -14,6 +15,8 @@ from .helpers import actor, get_engine
 bp = Blueprint("instances", __name__)
 
 PAGE_SIZE = 50
+# Processes started by a service of their own, never from the generic start form.
+STARTED_ELSEWHERE = (ITEM_PROCESS,)  # an item's main process starts when the item is registered (/items/new)
 DETAIL_LABELS = {"data": "提交内容", "version": "流程版本", "error": "错误", "attempt": "第几次",
                  "attempts": "尝试次数", "retry_in_seconds": "重试间隔（秒）", "topic": "服务主题",
                  "result": "结果", "due_at": "到期时间"}
@@ -43,7 +46,7 @@ def _list_context(session, user, args) -> dict:
             current.setdefault(instance_id, []).append(name)
     return dict(instances=instances, current=current, search=search, status=status, page=page,
                 has_next=has_next, statuses=STATUS_LABELS,
-                processes=get_engine().repository.startable_processes(session))
+                processes=get_engine().repository.startable_processes(session, exclude=STARTED_ELSEWHERE))
 
 
 @bp.get("/instances")
@@ -61,6 +64,9 @@ def start():
         error = "请选择要发起的流程。"
     elif not start["business_key"]:
         error = "请填写业务编号。"
+    elif not _startable_here(start["process_key"]):
+        error = (f"不能在此发起流程“{start['process_key']}”：建议、提案请在“新建事项”中登记，"
+                 "由其他流程调用的流程随调用它的流程办理。")
     else:
         try:
             instance_id = get_engine().runtime.start(start["process_key"], start["business_key"],
@@ -73,6 +79,12 @@ def start():
     with get_engine().db.read() as session:
         context = _list_context(session, actor(), request.args)
     return render_template("instances.html", start=start, start_error=error, **context), 422
+
+
+def _startable_here(process_key) -> bool:
+    with get_engine().db.read() as session:
+        return any(p.process_key == process_key for p in
+                   get_engine().repository.startable_processes(session, exclude=STARTED_ELSEWHERE))
 
 
 # --- one instance ------------------------------------------------------------------------------------
