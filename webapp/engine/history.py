@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "task_cancelled": "任务取消",
     "step": "自动执行",
     "timer_fired": "定时器触发",
+    "message": "发起",
     "job_done": "服务任务完成",
     "job_failed": "服务任务失败",
     "incident": "产生故障",

@@ -393,6 +393,14 @@ def _message_definition(spec, name: str):
     return None
 
 
+def _message_names(spec) -> list[str]:
+    if not isinstance(spec, CatchingEvent):
+        return []
+    definition = spec.event_definition
+    return [d.name for d in getattr(definition, "event_definitions", [definition])
+            if isinstance(d, MessageEventDefinition)]
+
+
 def rearm_timer(task) -> None:
     """Make a waiting date timer compute its time again from the task's current data."""
     if task.state != TaskState.WAITING or not isinstance(task.task_spec, CatchingEvent):
@@ -453,6 +461,21 @@ class Runtime:
                 data.update(task.data)
             scopes.append(data)
         return scopes
+
+    def waiting_messages(self, session, instance_id: int, key: str = "unit") -> dict[str, list]:
+        """The messages a running instance waits for now, each with the `key` values of its waiting
+        catch events in order, without repeats (read only): e.g. `{"urge": ["jtj", "jyj"], …}` while
+        two units handle an item — the units `correlate(…, where={"unit": …})` can reach."""
+        unit = self.load(session, instance_id, lock=False, must_run=False)
+        waiting: dict[str, list] = {}
+        if unit.instance.status != "running":
+            return waiting
+        for task in unit.workflow.get_tasks(state=TaskState.WAITING):
+            for name in _message_names(task.task_spec):
+                values = waiting.setdefault(name, [])
+                if task.data.get(key) not in values:
+                    values.append(task.data.get(key))
+        return waiting
 
     def correlate(self, instance_id: int, message: str, payload: dict, where: dict | None = None, actor=None,
                   label: str | None = None) -> None:
