@@ -58,3 +58,11 @@ def open_task_id(engine, instance_id, element_id):
         return s.query(HumanTask.id).filter_by(instance_id=instance_id, element_id=element_id,
                                                status="open").scalar()
 
+
+
+@pytest.fixture
+def procedure(app, engine):
+    """The product's diagrams (bpmn/ + dmn/) deployed under the web app, with the small city of
+    tests/procedure/driver.py (the office, four handling units with every role; password "secret")."""
+    from tests.procedure.driver import Procedure
+    return Procedure(engine)

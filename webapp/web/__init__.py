@@ -4,7 +4,8 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from ..models import User
-from . import admin, admin_calendar, attachments, auth, errors, health, inbox, instances, items, notifications, tasks
+from . import (admin, admin_calendar, attachments, auth, errors, health, inbox, instances, items, notifications,
+               supervision, tasks)
 from . import exports
 from .helpers import get_engine, register_filters
 
@@ -33,7 +34,8 @@ def register_web(app):
 
     csrf.init_app(app)
 
-    for module in (auth, inbox, tasks, items, instances, attachments, notifications, admin, admin_calendar, health):
+    for module in (auth, inbox, tasks, items, instances, supervision, attachments, notifications, admin, admin_calendar,
+                   health):
         app.register_blueprint(module.bp)
     app.register_blueprint(exports.bp)  # ledger and case-file downloads
     # The modeler pages and the browser libraries they load from node_modules/.

@@ -32,3 +32,24 @@ def can_view_instance(session, user, instance_id: int | None) -> bool:
         return False
     query = select(Instance.id).where(Instance.id == instance_id, involved_clause(user))
     return session.scalar(query) is not None
+
+
+# --- supervision (延期申请, 催办) on the item page -------------------------------------------------------
+
+EXTENSION_ROLES = ("unit_liaison", "unit_head")  # a unit's 综合科室 or 主要领导 asks for more time
+URGE_ROLE = "office"                             # the office (督查室) urges
+
+
+def unit_codes_with_role(user, roles) -> set[str]:
+    """The codes of the units in which the user holds one of `roles`."""
+    return {r.unit.code for r in user.roles if r.role_code in roles and r.unit is not None}
+
+
+def holds_role(user, role: str) -> bool:
+    return any(r.role_code == role for r in user.roles)
+
+
+def may_supervise(user) -> bool:
+    """Whether the user holds a role that can act in the supervision panel (a cheap check, before the
+    instance's state is read to find which units handle it)."""
+    return holds_role(user, URGE_ROLE) or bool(unit_codes_with_role(user, EXTENSION_ROLES))

@@ -1,5 +1,7 @@
-"""Instances (事项): the searchable list, starting a process, and one instance's page with its history."""
+"""Instances (事项): the searchable list, starting a process, and one instance's page with its history
+and the supervision panel (supervision.py)."""
 import json
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
@@ -11,6 +13,7 @@ from ..items import ITEM_PROCESS
 from ..models import HumanTask, Instance, Unit, User
 from .access import can_view_instance, visible_instances_clause
 from .helpers import actor, get_engine
+from .supervision import TEXT_MAX, URGE_METHODS, panel, readable_payload
 
 bp = Blueprint("instances", __name__)
 
@@ -91,12 +94,21 @@ def _startable_here(process_key) -> bool:
 
 @bp.get("/instances/<int:instance_id>")
 def show(instance_id):
+    return instance_page(instance_id)
+
+
+def instance_page(instance_id, supervision: dict | None = None, status: int = 200):
+    """The item's page; `supervision` is the state of a supervision form posted with errors."""
     engine = get_engine()
+    user = actor()
     with engine.db.read() as session:
         instance = session.get(Instance, instance_id)
         if instance is None:
             abort(404, description=f"事项实例 {instance_id} 不存在。")
-        if not can_view_instance(session, actor(), instance_id):
+        supervision_panel = panel(session, user, instance, supervision)
+        # Whoever may act on the item now (e.g. a handling unit's 主要领导 asking for more time) sees it.
+        if not can_view_instance(session, user, instance_id) and not (
+                supervision_panel.extension_units or supervision_panel.urge_units):
             abort(403, description="您没有参与该事项，无权查看。")
         open_tasks = list(session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
@@ -107,9 +119,11 @@ def show(instance_id):
         history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action),
                         detail=_readable_detail(instance, e, names)) for e in events]
     return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
-                           starter=starter, detail_labels=DETAIL_LABELS,
+                           starter=starter, detail_labels=DETAIL_LABELS, supervision=supervision_panel,
+                           urge_methods=URGE_METHODS, text_max=TEXT_MAX,
+                           earliest_due=engine.clock.today() + timedelta(days=1),
                            variables_json=None if variables is None else
-                           json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+                           json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str)), status
 
 
 class _Names:
@@ -127,6 +141,8 @@ class _Names:
 def _readable_detail(instance, event, names: _Names) -> dict | None:
     """The event's detail with submitted data keyed by field label, choices and units by their names."""
     detail = event.detail
+    if event.action == "message" and detail and isinstance(detail.get("data"), dict):
+        return {**detail, "data": readable_payload(detail["data"])}
     if not detail or event.action != "task_completed" or not isinstance(detail.get("data"), dict):
         return detail
     form = _form_of(instance, event.element_id)
