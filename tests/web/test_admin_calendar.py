@@ -1,11 +1,15 @@
 """The work calendar in the browser: coverage by year, a year's schedule pasted, single days, local
-closures; invalid input changes nothing and keeps what was typed; administrators only."""
+closures, and which of them recompute the deadlines of the items in handling; invalid input changes
+nothing and keeps what was typed; administrators only."""
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
+from tests.procedure.driver import register
 from tests.support.calendar import SCHEDULE_2027, package_until_2026  # noqa: F401 (fixture)
+from webapp.models import Timer
 
 from .pages import read_form, text_of
 
@@ -25,11 +29,11 @@ def snapshot(engine):
 
 
 @pytest.fixture
-def no_recompute_hook(deployed, monkeypatch):
-    """The runtime without `recompute_provisional`, whether or not it has been written yet."""
-    cls = type(deployed.runtime)
-    if hasattr(cls, "recompute_provisional"):
-        monkeypatch.delattr(cls, "recompute_provisional")
+def refreshes(deployed, monkeypatch):
+    """The recomputations of open deadlines the page asks for (each pretends 4 items are in handling)."""
+    calls = []
+    monkeypatch.setattr(deployed.runtime, "refresh_deadlines", lambda *args: calls.append(args) or 4)
+    return calls
 
 
 def test_forbidden_for_non_admins(login, people, engine):
@@ -49,7 +53,7 @@ def test_forbidden_for_non_admins(login, people, engine):
     assert snapshot(engine) == ([], [])
 
 
-def test_admin_sees_coverage(login, people, package_until_2026, no_recompute_hook):
+def test_admin_sees_coverage(login, people, package_until_2026):
     with time_machine.travel(LATE_2026, tick=False):
         client = login("admin")
         home = client.get("/").get_data(as_text=True)
@@ -67,7 +71,7 @@ def test_admin_sees_coverage(login, people, package_until_2026, no_recompute_hoo
     assert values["year"] == "2027"  # the first missing year is offered
 
 
-def test_paste_a_year(login, deployed, package_until_2026, no_recompute_hook):
+def test_paste_a_year(login, deployed, package_until_2026):
     engine = deployed
     before = workday_after(engine, "2026-12-31", 1)
     assert (before.isoformat(), before.provisional, before.uncovered_years) == ("2027-01-01", True, (2027,))
@@ -109,35 +113,81 @@ def test_paste_a_year(login, deployed, package_until_2026, no_recompute_hook):
         assert "2027 年没有管理员录入的安排" in text_of(response)
 
 
-def test_recompute_hook_after_a_year_is_entered(login, deployed, package_until_2026, monkeypatch):
-    calls = []
-    monkeypatch.setattr(deployed.runtime, "recompute_provisional", lambda: calls.append(1) or 4, raising=False)
+def test_which_changes_recompute_open_deadlines(login, deployed, package_until_2026, refreshes):
     client = login("admin")
-    response = client.post("/admin/calendar/import", follow_redirects=True,
-                           data={"year": "2027", "note": "通知", "schedule": SCHEDULE_2027})
-    assert calls == [1]
-    assert "已重新计算 4 个按临时结果计算的期限" in text_of(response)
+    done = "已重新计算 4 件办理中事项的期限和定时器"
 
-    # Other changes do not call it; a failing hook does not hide that the year was saved.
-    client.post("/admin/calendar/days", data={"day": "2027-03-01", "kind": "rest", "note": "测试"})
-    client.post("/admin/calendar/closures", data={"day": "2027-03-02", "note": "测试"})
-    assert calls == [1]
+    def post(path, data=None):
+        before = len(refreshes)
+        page = text_of(client.post(path, data=data or {}, follow_redirects=True))
+        return page, len(refreshes) - before
 
-    def broken():
+    # A year entered: always (its deadlines were provisional).
+    page, calls = post("/admin/calendar/import", {"year": "2027", "note": "通知", "schedule": SCHEDULE_2027})
+    assert calls == 1 and done in page
+    # A single day: only when the box is ticked.
+    page, calls = post("/admin/calendar/days", {"day": "2027-03-01", "kind": "rest", "note": "补休"})
+    assert calls == 0 and "已重新计算" not in page
+    page, calls = post("/admin/calendar/days", {"day": "2027-03-01", "kind": "rest", "note": "补休", "refresh": "on"})
+    assert calls == 1 and done in page
+    # A closure of a working day: always; of a rest day: nothing to recompute.
+    page, calls = post("/admin/calendar/closures", {"day": "2027-03-02", "note": "台风停工"})
+    assert calls == 1 and done in page
+    page, calls = post("/admin/calendar/closures", {"day": "2027-03-06", "note": "台风停工"})
+    assert calls == 0 and "该日原本就是休息日" in page
+    # Removing: a closure gives the day back (always), a schedule day does not ask.
+    assert post("/admin/calendar/days/2027-03-02/remove")[1] == 1
+    assert post("/admin/calendar/days/2027-03-01/remove")[1] == 0
+    assert post("/admin/calendar/years/2027/remove")[1] == 1
+    assert all(args == () for args in refreshes)  # every item in handling, not some
+
+
+def test_a_failed_recomputation_does_not_hide_the_change(login, deployed, package_until_2026, monkeypatch):
+    def broken(*args):
         raise RuntimeError("boom")
-    monkeypatch.setattr(deployed.runtime, "recompute_provisional", broken, raising=False)
+    monkeypatch.setattr(deployed.runtime, "refresh_deadlines", broken)
+    client = login("admin")
     response = client.post("/admin/calendar/import", follow_redirects=True,
                            data={"year": "2027", "note": "通知", "schedule": SCHEDULE_2027})
     page = text_of(response)
     assert response.status_code == 200
-    assert "已导入 2027 年安排" in page and "重新计算未到期的期限时出错" in page
+    assert "已导入 2027 年安排" in page and "重新计算办理中事项的期限时出错" in page
+    response = client.post("/admin/calendar/closures", follow_redirects=True, data={"day": "2027-03-02", "note": "台风"})
+    assert "已设为全市休息日" in text_of(response) and "重新计算办理中事项的期限时出错" in text_of(response)
+    assert [d.day.isoformat() for d in deployed.clock.days(2027) if d.source == "closure"] == ["2027-03-02"]
 
 
-def test_no_recompute_hook_yet(login, deployed, package_until_2026, no_recompute_hook):
-    response = login("admin").post("/admin/calendar/import", follow_redirects=True,
-                                   data={"year": "2027", "note": "通知", "schedule": SCHEDULE_2027})
-    assert "已导入 2027 年安排" in text_of(response)
-    assert "已重新计算" not in text_of(response)
+def test_a_closure_moves_the_open_due_dates_and_timers(login, procedure):
+    """Over the product's diagrams: the assignment's check is due after the 7-working-day objection
+    window, with a timer closing the window at the same moment."""
+
+    def window():
+        task = procedure.task("check_remit", "jtj")
+        with procedure.engine.db.read() as s:
+            timer = s.scalars(select(Timer).where(Timer.instance_id == procedure.instance_id,
+                                                  Timer.element_id == "objection_window_closed")).one()
+        due = task.due_at.astimezone(SHANGHAI).date().isoformat()
+        assert timer.due_at == task.due_at
+        return due
+
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI), tick=False):
+        procedure.start()
+        register(procedure, lead="jtj")
+        assert window() == "2026-12-02"  # Monday 11/23 + 7 working days
+        client = login("admin")
+        page = text_of(client.post("/admin/calendar/closures", follow_redirects=True,
+                                   data={"day": "2026-11-30", "note": "台风停工"}))
+        assert "已重新计算 1 件办理中事项的期限和定时器" in page
+        assert window() == "2026-12-03"
+        assert "到期 2026-12-03 23:59" in text_of(login("jtj_liaison").get(f"/instances/{procedure.instance_id}"))
+
+        client.post("/admin/calendar/days", data={"day": "2026-12-01", "kind": "rest", "note": "补休"})
+        assert window() == "2026-12-03"  # not asked to
+        client.post("/admin/calendar/days", data={"day": "2026-12-01", "kind": "rest", "note": "补休", "refresh": "on"})
+        assert window() == "2026-12-04"
+
+        client.post("/admin/calendar/days/2026-11-30/remove")  # the closure is lifted: the day is back
+        assert window() == "2026-12-03"
 
 
 def test_day_by_day(login, engine, people):
@@ -168,7 +218,7 @@ def test_day_by_day(login, engine, people):
     assert client.post("/admin/calendar/days/2024-99-99/remove").status_code == 404
 
 
-def test_local_closure(login, engine, people, package_until_2026, no_recompute_hook):
+def test_local_closure(login, engine, people, package_until_2026):
     client = login("admin")
     response = client.post("/admin/calendar/closures", follow_redirects=True,
                            data={"day": "2024-09-30", "note": "台风“摩羯”停工"})

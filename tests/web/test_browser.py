@@ -155,3 +155,48 @@ def test_every_widget_in_the_browser(server, browser, deployed, people, units, r
     expect(page.locator("table.history")).to_contain_text("材料.txt")
     expect(page.locator("table.history")).to_contain_text("市财政局、市教育局")
     expect(page.locator(".task-list")).to_contain_text("查看")
+
+
+def test_admin_changes_a_rule_and_recomputes_the_open_due_dates(server, browser, deployed, people, request):
+    """The 'handling' rule shortened from 3 to 2 months with the box ticked: the open task of an item
+    (tests/diagrams/deadlines.bpmn: due `${deadline('handling')}`) shows its new due date."""
+    from tests.conftest import diagram
+
+    from .conftest import web_diagram
+    deployed.repository.deploy([diagram("approval.bpmn"), web_diagram("all_fields.bpmn"), diagram("deadlines.bpmn")])
+    instance_id = deployed.runtime.start("deadlines", "JY-2026-0123", title="关于优化城区公交线路的建议",
+                                         actor=people["clerk1"], data={"received": deployed.clock.today().isoformat()})
+    before = f"到期 {deployed.clock.deadline('handling').isoformat()} 23:59"
+    expect = sync_api.expect
+    page = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                               viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{server}/login?next=/instances/{instance_id}")
+    page.fill("#username", "admin")
+    page.fill("#password", "secret")
+    page.click("button[type=submit]")
+    expect(page.locator(".task-list")).to_contain_text("办理答复")
+    expect(page.locator(".task-list")).to_contain_text(before)
+
+    page.goto(f"{server}/admin/deadlines#rule-handling")
+    card = page.locator("#rule-handling")
+    card.locator("input[name=value]").fill("2")
+    card.locator("select[name=unit]").select_option("months")
+    card.locator("input[name=reason]").fill("依据市政府办公室通知，办理期限缩短为2个月")
+    checkbox = card.locator("input[name=refresh]")
+    expect(checkbox).not_to_be_checked()
+    checkbox.check()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SCREENSHOTS / f"09-rule-change-with-recompute-{request.node.callspec.id}.png"))
+    card.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("已保存，新的期限立即生效")
+    expect(page.locator(".alert-info")).to_contain_text("已重新计算 1 件办理中事项的期限和定时器")
+    expect(page.locator("#rule-handling")).to_contain_text("现行：2 个月")
+
+    after = f"到期 {deployed.clock.deadline('handling').isoformat()} 23:59"
+    assert after != before
+    page.goto(f"{server}/instances/{instance_id}")
+    expect(page.locator(".task-list")).to_contain_text(after)
+    expect(page.locator(".task-list")).not_to_contain_text(before)
+    shot(page, "10-item-due-date-recomputed", request)
+    page.context.close()

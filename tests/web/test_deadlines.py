@@ -1,16 +1,20 @@
-"""Deadline rules in the browser, the working days left on due dates, and the calendar banner."""
+"""Deadline rules in the browser (and, when the administrator asks, applied to the items in handling),
+the working days left on due dates, and the calendar banner."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import time_machine
+from sqlalchemy import select
 
 from tests.conftest import diagram
+from tests.procedure.driver import register
 from tests.support.calendar import SCHEDULE_2027, package_until_2026  # noqa: F401 (fixture)
 from tests.support.helpers import open_tasks
 from webapp.clock import parse_schedule
-from webapp.models import HumanTask
+from webapp.models import HumanTask, Timer
 
 from .conftest import web_diagram
-from .pages import text_of
+from .pages import read_form, text_of
 
 SHANGHAI = timezone(timedelta(hours=8))
 T0 = datetime(2024, 9, 27, 10, 0, tzinfo=SHANGHAI)  # the Friday before National Day 2024
@@ -151,3 +155,77 @@ def test_banner_and_provisional_marker_for_a_missing_year(login, approval, engin
         assert "尚未录入" not in text_of(admin.get("/admin/deadlines"))
         page = text_of(clerk.get("/?tab=groups"))  # 1/1 is New Year's Day once the year is entered
         assert "剩余 8 个工作日" in page and "（临时）" not in page
+
+
+# --- applying a rule change to the items in handling ------------------------------------------------------
+
+ASSIGNED = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)  # a Monday; 2026 has its holiday schedule
+
+
+def _window(proc) -> tuple[str, str]:
+    """The open check of the assignment (due at the end of the objection window) and its timer."""
+    task = proc.task("check_remit", "jtj")
+    with proc.engine.db.read() as s:
+        timer = s.scalars(select(Timer).where(Timer.instance_id == proc.instance_id,
+                                              Timer.element_id == "objection_window_closed")).one()
+    return task.due_at.astimezone(SHANGHAI).isoformat(), timer.due_at.astimezone(SHANGHAI).isoformat()
+
+
+@pytest.mark.parametrize("ticked", [True, False])
+def test_a_rule_change_moves_open_deadlines_only_when_asked(login, procedure, ticked):
+    with time_machine.travel(ASSIGNED, tick=False):
+        procedure.start()
+        register(procedure, lead="jtj")
+        # 7 working days from Monday 11/23: Tuesday 12/02
+        assert _window(procedure) == (end_of("2026-12-02").isoformat(), end_of("2026-12-02").isoformat())
+        data = {"value": "10", "unit": "workdays", "effective_from": "2026-11-23", "reason": "本市规定延长异议期"}
+        if ticked:
+            data["refresh"] = "on"
+        response = login("admin").post("/admin/deadlines/objection_window", data=data, follow_redirects=True)
+        page = text_of(response)
+        assert "已保存，新的期限立即生效" in page
+        assert ("已重新计算 1 件办理中事项的期限和定时器" in page) is ticked
+        expected = "2026-12-07" if ticked else "2026-12-02"  # 10 working days: Monday 12/07
+        assert _window(procedure) == (end_of(expected).isoformat(), end_of(expected).isoformat())
+        item = text_of(login("jtj_liaison").get(f"/instances/{procedure.instance_id}"))
+        assert f"到期 {expected} 23:59" in item
+
+
+def test_ticking_the_box_without_a_change_applies_an_earlier_change(login, procedure):
+    with time_machine.travel(ASSIGNED, tick=False):
+        procedure.start()
+        register(procedure, lead="jtj")
+        procedure.engine.clock.change_rule("objection_window", value=10, reason="先改规则", by="admin")
+        assert _window(procedure)[0] == end_of("2026-12-02").isoformat()
+        response = login("admin").post("/admin/deadlines/objection_window", follow_redirects=True,
+                                       data={"value": "10", "unit": "workdays", "reason": "补算办理中事项",
+                                             "refresh": "on"})
+        page = text_of(response)
+        assert "没有修改" in page and "已重新计算 1 件办理中事项的期限和定时器" in page
+        assert _window(procedure) == (end_of("2026-12-07").isoformat(), end_of("2026-12-07").isoformat())
+
+
+def test_the_box_is_unticked_and_kept_when_the_form_comes_back(login, people):
+    client = login("admin")
+    values, widgets = read_form(client.get("/admin/deadlines"))
+    assert widgets["refresh"]["type"] == "checkbox" and "checked" not in widgets["refresh"]
+    assert "同时重新计算办理中事项的期限和定时器" in text_of(client.get("/admin/deadlines"))
+    response = client.post("/admin/deadlines/handling", data={"value": "0", "unit": "months", "reason": "x",
+                                                              "refresh": "on"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    card = html[html.index('id="rule-handling"'):]
+    card = card[:card.index("</section>")]
+    assert 'name="refresh" value="on" checked' in card
+
+
+def test_a_failed_recomputation_is_reported_and_the_rule_kept(login, people, deployed, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(deployed.runtime, "refresh_deadlines", broken)
+    response = login("admin").post("/admin/deadlines/handling", follow_redirects=True,
+                                   data={"value": "2", "unit": "months", "reason": "缩短", "refresh": "on"})
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "已保存" in page and "重新计算办理中事项的期限时出错" in page
+    assert rule(deployed, "handling").value == 2

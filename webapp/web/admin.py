@@ -1,5 +1,7 @@
 """Administration: open incidents (service tasks that failed every retry), to retry or skip; the
-named deadline rules, changed with a reason and kept in an audit trail."""
+named deadline rules, changed with a reason and kept in an audit trail, and on request applied to
+the items in handling (their open due dates and timers recomputed)."""
+import logging
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +17,7 @@ from .helpers import actor, get_engine
 UNIT_LABELS = {"workdays": "个工作日", "months": "个月", "days": "个自然日"}
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
 
 
 @bp.before_request
@@ -123,7 +126,22 @@ def deadline_change(name):
         flash("期限数值和单位与现行规则相同，没有修改。", "info")
     else:
         flash("已保存，新的期限立即生效", "success")
+    if form.get("refresh"):  # also when unchanged: applies an earlier change to the open items now
+        refresh_open_deadlines(engine)
     return redirect(url_for("admin.deadlines") + f"#rule-{name}")
+
+
+def refresh_open_deadlines(engine) -> None:
+    """Recompute the due dates and timers of every item in handling from the rules and calendar now
+    in force (the change is saved already: a failure is reported, not turned into an error page)."""
+    try:
+        count = engine.runtime.refresh_deadlines()
+    except Exception:  # noqa: BLE001
+        log.exception("recomputing the open deadlines failed")
+        flash("修改已保存，但重新计算办理中事项的期限时出错（已记录日志），部分事项可能仍是原期限。"
+              "请稍后重试，或联系技术人员处理。", "error")
+        return
+    flash(f"已重新计算 {count} 件办理中事项的期限和定时器。", "info")
 
 
 def calendar_context() -> dict:

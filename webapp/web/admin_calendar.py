@@ -4,18 +4,19 @@ local closures (a rest day for the whole city, e.g. a typhoon day).
 
 Every change goes through the clock service (`Clock.import_year`, `set_day`, `remove_day`,
 `remove_year`); this module only checks the input and reports in Chinese. Invalid input changes
-nothing and shows the form again with what was typed.
+nothing and shows the form again with what was typed. After a year is entered and after a local
+closure, or the removal of either, the items in handling get their due dates and timers recomputed
+(`Runtime.refresh_deadlines`); after a single day only when the administrator ticks the box.
 """
-import logging
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..clock import SCHEDULE_FORMAT, CalendarError, parse_schedule
 from ..clock.service import SOURCES
+from .admin import refresh_open_deadlines
 from .helpers import actor, get_engine
 
-log = logging.getLogger(__name__)
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
 
@@ -169,23 +170,8 @@ def import_year():
     kept = f"（{result.kept_closures} 天保留原有临时调整）" if result.kept_closures else ""
     flash(f"已导入 {year} 年安排：{result.days} 天{kept}，该年已标记为完整录入，涉及该年的期限不再是临时结果。",
           "success")
-    _recompute_open_deadlines(engine)
+    refresh_open_deadlines(engine)  # always: deadlines counted provisionally become final (PROCESS.md §7)
     return redirect(url_for("admin_calendar.index"))
-
-
-def _recompute_open_deadlines(engine) -> None:
-    """Let the runtime recompute the deadlines that were counted provisionally (if it can yet)."""
-    hook = getattr(engine.runtime, "recompute_provisional", None)
-    if not callable(hook):
-        return
-    try:
-        count = hook()
-    except Exception:  # noqa: BLE001 - the year is saved; say so rather than show an error page
-        log.exception("recomputing provisional deadlines failed")
-        flash("日历已保存，但重新计算未到期的期限时出错（已记录日志），请联系技术人员处理。", "error")
-        return
-    if isinstance(count, int) and not isinstance(count, bool):
-        flash(f"已重新计算 {count} 个按临时结果计算的期限。", "info")
 
 
 @bp.post("/years/<int:year>/remove")
@@ -200,6 +186,7 @@ def remove_year(year):
     else:
         after = "涉及该年的期限将按周末临时计算"
     flash(f"已删除 {year} 年录入的安排，{after}；该年的临时调整保留。", "success")
+    refresh_open_deadlines(get_engine())  # like entering a year: the items under way follow
     return redirect(url_for("admin_calendar.index"))
 
 
@@ -216,11 +203,16 @@ def set_day():
     note = _note(form.get("note"), errors, "说明")
     if errors:
         return _invalid("day", errors)
+    engine = get_engine()
     try:
-        get_engine().clock.set_day(day, kind == "work", note=note, source="schedule", by=_by())
+        engine.clock.set_day(day, kind == "work", note=note, source="schedule", by=_by())
     except CalendarError as e:
         return _invalid("day", [_end(str(e))])
     flash(f"{day.isoformat()}（{_weekday(day)}）已设为{KINDS[kind]}。", "success")
+    # A single day is a correction of a year's schedule, often entered ahead for a later year or to
+    # fix a slip: as with a rule change, the administrator chooses whether open items follow.
+    if form.get("refresh"):
+        refresh_open_deadlines(engine)
     return redirect(url_for("admin_calendar.index", year=day.year) + "#days")
 
 
@@ -232,7 +224,8 @@ def add_closure():
     note = _note(form.get("note"), errors, "原因")
     if errors:
         return _invalid("closure", errors)
-    clock = get_engine().clock
+    engine = get_engine()
+    clock = engine.clock
     was_workday = clock.calendar().is_workday(day)
     try:
         clock.set_day(day, False, note=note, source="closure", by=_by())
@@ -240,6 +233,11 @@ def add_closure():
         return _invalid("closure", [_end(str(e))])
     also = "" if was_workday else "（该日原本就是休息日，期限计算不受影响）"
     flash(f"{day.isoformat()}（{_weekday(day)}）已设为全市休息日：{note}{also}。", "success")
+    # Always, no tick-box: a closure is a day the whole city did not (or will not) work. Units already
+    # handling an item lost that day as much as new ones; keeping their old due dates would take a
+    # working day from exactly the items under way, so there is nothing for the administrator to weigh.
+    if was_workday:
+        refresh_open_deadlines(engine)
     return redirect(url_for("admin_calendar.index", year=day.year) + "#days")
 
 
@@ -249,8 +247,12 @@ def remove_day(day):
         parsed = date.fromisoformat(day)
     except ValueError:
         abort(404, description=f"日期“{day}”无法识别。")
-    if get_engine().clock.remove_day(parsed):
+    engine = get_engine()
+    closure = any(d.day == parsed and d.source == "closure" for d in engine.clock.days(parsed.year))
+    if engine.clock.remove_day(parsed):
         flash(f"已删除 {parsed.isoformat()} 的录入，该日恢复按年度安排或周末计算。", "success")
+        if closure:  # undoing a closure gives the day back to the items under way, as adding it took it
+            refresh_open_deadlines(engine)
     else:
         flash(f"{parsed.isoformat()} 没有录入，无需删除。", "info")
     return redirect(url_for("admin_calendar.index", year=request.args.get("year", type=int)) + "#days")
