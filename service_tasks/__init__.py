@@ -26,6 +26,9 @@ class ServiceTopic:
     function: Callable
     parameters: list[Parameter] = field(default_factory=list)
     description: str = ""
+    # Deploy-time check of a task's input parameters (name -> literal text or `${…}`) beyond required
+    # and known names: returns Chinese problems, empty when fine.
+    check: Callable[[dict[str, str]], list[str]] | None = None
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -34,10 +37,12 @@ class ServiceTopic:
 TOPICS: dict[str, ServiceTopic] = {}
 
 
-def topic(name: str, label: str, parameters: list[Parameter] | None = None, description: str = ""):
+def topic(name: str, label: str, parameters: list[Parameter] | None = None, description: str = "",
+          check: Callable[[dict[str, str]], list[str]] | None = None):
     """Register a function as the handler of a service-task topic."""
     def register(fn):
-        TOPICS[name] = ServiceTopic(name, label, fn, parameters or [], description or (fn.__doc__ or "").strip())
+        TOPICS[name] = ServiceTopic(name, label, fn, parameters or [], description or (fn.__doc__ or "").strip(),
+                                    check)
         return fn
     return register
 

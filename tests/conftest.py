@@ -59,7 +59,8 @@ def postgres_server(tmp_path_factory):
 @pytest.fixture
 def settings(database_url, tmp_path):
     return Settings(database_url=database_url, secret_key="test-secret", job_backoff_seconds=0,
-                    job_max_attempts=3, service_task_modules=["tests.support.topics"])
+                    job_max_attempts=3, service_task_modules=["tests.support.topics"],
+                    smtp_host="", outbox_dir=tmp_path / "outbox")  # mails never leave a test by accident
 
 
 @pytest.fixture

@@ -131,8 +131,13 @@ def test_refused_unknown_topic_parameter(engine, deployed):
 
 
 def test_refused_missing_required_topic_parameter(engine, deployed):
+    problems = refused(engine, deployed, service("test_echo", '<camunda:inputParameter name="number">1</camunda:inputParameter>'))
+    assert_problem(problems, "svc_proc.bpmn", "svc", "服务主题“test_echo”缺少必填参数“text”（文本）")
+
+
+def test_refused_notify_without_subject_or_template(engine, deployed):
     problems = refused(engine, deployed, service("notify", '<camunda:inputParameter name="users">boss</camunda:inputParameter>'))
-    assert_problem(problems, "svc_proc.bpmn", "svc", "服务主题“notify”缺少必填参数“subject”（标题）")
+    assert_problem(problems, "svc_proc.bpmn", "svc", "服务主题“notify”需要参数“subject”（标题）或“template”（通知模板）")
 
 
 def test_refused_service_task_that_is_not_external(engine, deployed):

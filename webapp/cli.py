@@ -131,7 +131,8 @@ def seed_demo_people(engine) -> bool:
         s.add_all(units.values())
         s.flush()
         for username, name, roles, admin in DEMO_PEOPLE:
-            user = User(username=username, display_name=name, is_admin=admin)
+            # Reserved example addresses: without SMTP_HOST the demo's mails land in the outbox.
+            user = User(username=username, display_name=name, is_admin=admin, email=f"{username}@example.org")
             user.set_password(DEMO_PASSWORD)
             s.add(user)
             s.flush()
@@ -146,13 +147,17 @@ def seed_demo_people(engine) -> bool:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--admin", is_flag=True, help="系统管理员")
 @click.option("--role", "roles", multiple=True, help="角色，可写作 role 或 role@单位代码，可重复")
-def create_user(username, name, password, admin, roles):
+@click.option("--email", default=None, help="电子邮箱（通知同时发送邮件）")
+def create_user(username, name, password, admin, roles, email):
     """Add a user with roles, e.g. --role unit_handler@jtj."""
+    from .messaging.mail import valid_address
+    if email is not None and not valid_address(email):
+        raise click.ClickException(f"电子邮箱“{email}”格式不正确")
     engine = _engine()
     with engine.db.write() as s:
         if s.scalar(select(User.id).where(User.username == username)):
             raise click.ClickException(f"用户名“{username}”已存在")
-        user = User(username=username, display_name=name, is_admin=admin)
+        user = User(username=username, display_name=name, is_admin=admin, email=email.strip() if email else None)
         user.set_password(password)
         s.add(user)
         s.flush()

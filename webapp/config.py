@@ -4,11 +4,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How the mail connection is secured, with each mode's usual port.
+SMTP_TLS_MODES = {"none": 25, "starttls": 587, "ssl": 465}
 
 
 def _optional_path(variable: str) -> Path | None:
     value = os.environ.get(variable, "").strip()
     return Path(value) if value else None
+
+
+def _env(variable: str, default: str = "") -> str:
+    return os.environ.get(variable, default).strip()
 
 
 def _default_database_url() -> str:
@@ -45,3 +51,26 @@ class Settings:
     # PDF previews of generated Word files (LibreOffice), cached per file.
     preview_dir: Path = field(default_factory=lambda: Path(os.environ.get("PREVIEW_DIR", "").strip()
                                                            or PROJECT_ROOT / "instance" / "previews"))
+    # E-mail (the `notify` topic mails every recipient who has an address). With no SMTP host each
+    # mail is written to `outbox_dir` as an .eml file instead, which administrators read at /admin/outbox.
+    smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: int(_env("SMTP_PORT") or 0))  # 0: 25, 587 or 465 by TLS mode
+    smtp_tls: str = field(default_factory=lambda: _env("SMTP_TLS", "starttls").lower())  # none | starttls | ssl
+    smtp_username: str = field(default_factory=lambda: _env("SMTP_USERNAME"))
+    smtp_password: str = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD", ""))
+    # A CA bundle (PEM) for servers whose certificate a private CA signed; default: the system's CAs.
+    smtp_ca_file: Path | None = field(default_factory=lambda: _optional_path("SMTP_CA_FILE"))
+    smtp_timeout: float = field(default_factory=lambda: float(_env("SMTP_TIMEOUT") or 30))
+    # The From address, e.g. "建议提案办理系统 <noreply@example.gov.cn>".
+    mail_sender: str = field(default_factory=lambda: _env("MAIL_SENDER", "建议提案办理系统 <noreply@localhost>"))
+    outbox_dir: Path = field(default_factory=lambda: Path(_env("OUTBOX_DIR") or PROJECT_ROOT / "instance" / "outbox"))
+    # The address users open the system at (e.g. https://jytb.example.gov.cn), for links in mails.
+    app_url: str = field(default_factory=lambda: _env("APP_URL").rstrip("/"))
+
+    def __post_init__(self):
+        if self.smtp_tls not in SMTP_TLS_MODES:
+            raise ValueError(f"SMTP_TLS 应为 {' / '.join(SMTP_TLS_MODES)}，实际为“{self.smtp_tls}”")
+
+    @property
+    def smtp_effective_port(self) -> int:
+        return self.smtp_port or SMTP_TLS_MODES[self.smtp_tls]

@@ -373,6 +373,19 @@ class Item(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
+class MessageTemplate(Base):
+    """A notice's text as two Jinja2 templates (subject and body), named by the `notify` topic's
+    `template` parameter and edited by administrators (webapp/messaging/templates.py)."""
+    __tablename__ = "message_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 # --- clock: work calendar and deadline rules (webapp/clock) ---------------------------------------
 
 class CalendarDay(Base):

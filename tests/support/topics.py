@@ -39,13 +39,14 @@ def echo(ctx, text, number=None, items=None, mapping=None):
 
 @topic("test_notify_flaky", "测试：先发通知再失败", [
     Parameter("subject", "标题", required=True),
+    Parameter("body", "正文"),
     Parameter("users", "接收人"),
     Parameter("group", "接收角色"),
 ])
-def notify_flaky(ctx, subject, users=None, group=None):
-    """Queues the notices (like `notify`), then fails while FAILURES['remaining'] > 0."""
+def notify_flaky(ctx, subject, body="", users=None, group=None):
+    """Runs `notify` (notices queued, mails sent), then fails while FAILURES['remaining'] > 0."""
     _count("test_notify_flaky")
-    result = notify(ctx, subject=subject, users=users, group=group)
+    result = notify(ctx, subject=subject, body=body, users=users, group=group)
     if FAILURES["remaining"] > 0:
         FAILURES["remaining"] -= 1
         raise RuntimeError("通知之后的步骤失败")

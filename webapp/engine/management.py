@@ -56,6 +56,11 @@ class JobContext:
                 ids.update(session.scalars(query))
             return sorted(ids)
 
+    def users(self, ids: list[int]) -> list[User]:
+        """The users with these ids (detached, in id order): names and e-mail addresses for messages."""
+        with self.db.read() as session:
+            return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+
     def add_notification(self, user_id: int, subject: str, body: str = ""):
         self.pending.append(Notification(user_id=user_id, instance_id=self.instance_id, subject=subject, body=body))
 

@@ -212,6 +212,8 @@ def _service_task_problems(ext) -> list[str]:
     for p in topic.parameters:
         if p.required and p.name not in ext.input_parameters:
             problems.append(f"服务主题“{ext.topic}”缺少必填参数“{p.name}”（{p.label}）")
+    if topic.check is not None:
+        problems.extend(topic.check(ext.input_parameters))
     for name, value in ext.output_parameters.items():
         problems.extend(_value_problems(f"输出参数 {name}", value))
     return problems
