@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from service_tasks import Parameter, topic
+from webapp.config import PROJECT_ROOT
 from webapp.models import StoredFile
 
 PLATFORMS = {"npc": "代表履职服务平台", "cppcc": "智慧政协平台"}
@@ -138,7 +139,10 @@ def _post(url: str, settings, idempotency_key: str, metadata: dict, files: list[
 
 
 def _outbox(settings) -> Path:
-    return Path(settings.platform_outbox_dir or Path(settings.outbox_dir) / "platform")
+    """PLATFORM_OUTBOX_DIR, else platform/ in the mail outbox (or in instance/outbox)."""
+    if settings.platform_outbox_dir:
+        return Path(settings.platform_outbox_dir)
+    return Path(getattr(settings, "outbox_dir", None) or PROJECT_ROOT / "instance" / "outbox") / "platform"
 
 
 def _write_outbox(root: Path, idempotency_key: str, metadata: dict, files: list[dict]) -> Path:

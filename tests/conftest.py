@@ -60,6 +60,8 @@ def postgres_server(tmp_path_factory):
 def settings(database_url, tmp_path):
     return Settings(database_url=database_url, secret_key="test-secret", job_backoff_seconds=0,
                     job_max_attempts=3, service_task_modules=["tests.support.topics"],
+                    platform_npc_url="", platform_cppcc_url="", platform_outbox_dir=tmp_path / "platform_outbox",
+                    preview_dir=tmp_path / "previews",
                     smtp_host="", outbox_dir=tmp_path / "outbox")  # mails never leave a test by accident
 
 

@@ -19,7 +19,7 @@ from webapp.documents.report import DocumentError, ItemRef, Report, Table, rende
 from webapp.documents.situation_report import SituationReport, render_situation_report
 from webapp.documents.unit_summary import UnitSummary, render_unit_summary
 from webapp.documents.work_plan import WorkPlan, render_work_plan
-from webapp.models import StoredFile, TextBlob, Unit
+from webapp.models import Job, StoredFile, TextBlob, Unit
 
 ITEM = ItemRef(item_type="suggestion", session_label="十七届人大五次", item_no=123, title="关于改善城区公交线路的建议",
                proposer_name="刘代表")
@@ -201,8 +201,8 @@ def test_document_topics_keep_each_document_as_a_file_of_the_instance(engine, pe
     engine.tasks.complete(open_tasks(engine, iid)["write"].id, refresh_user(engine, "clerk1"), {"long_plan": long_plan})
     engine.management.run_jobs()
     with engine.db.read() as s:
-        from webapp.models import Job
-        assert [(j.status, j.last_error) for j in s.scalars(select(Job).where(Job.instance_id == iid))] == [("done", None)] * 4
+        jobs = s.scalars(select(Job).where(Job.instance_id == iid)).all()
+        assert [(j.status, j.last_error) for j in jobs] == [("done", None)] * 4
     with engine.db.read() as s:
         rows = list(s.scalars(select(StoredFile).where(StoredFile.instance_id == iid).order_by(StoredFile.id)))
         assert s.scalars(select(TextBlob.id).where(TextBlob.instance_id == iid)).one()

@@ -100,7 +100,8 @@ def with_platform(settings, tmp_path):
     engines = []
 
     def make(**changes):
-        engines.append(Engine(dataclasses.replace(settings, outbox_dir=tmp_path / "outbox", **changes)))
+        engines.append(Engine(dataclasses.replace(settings, platform_outbox_dir=tmp_path / "outbox" / "platform",
+                                                  **changes)))
         return engines[-1]
     yield make
     for e in engines:

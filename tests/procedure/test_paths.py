@@ -171,7 +171,7 @@ def test_lead_unit_with_two_co_units_in_parallel(proc, clock):
     office_and_reviewers(proc)
     deliver(proc, "jtj")
     # no platform address configured: the upload waits in the outbox with the scan and the letter
-    [upload] = (proc.engine.settings.outbox_dir / "platform" / "npc").iterdir()
+    [upload] = (proc.engine.settings.platform_outbox_dir / "npc").iterdir()
     meta = json.loads((upload / "metadata.json").read_text(encoding="utf-8"))
     assert meta["unit"] == {"code": "jtj", "name": "市交通运输局", "role": "lead"} and meta["item_no"] == "123"
     assert [(f["role"], f["filename"]) for f in meta["files"]] == [

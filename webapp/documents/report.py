@@ -15,7 +15,7 @@ row in 黑体 repeated on each page.
 No 版头 (letterhead, 发文字号, red rule): these documents are kept as files of the process and go to
 the office with it; an office that sends one on paper prints it on its letterhead paper.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from docx import Document
@@ -23,10 +23,7 @@ from docx import Document
 from . import gbt9704 as std
 from . import layout
 from .layout import Element
-
-SUGGESTION, PROPOSAL = "suggestion", "proposal"
-ITEM_NOUNS = {SUGGESTION: "建议", PROPOSAL: "提案"}
-ADDRESS_TITLES = {SUGGESTION: "代表", PROPOSAL: "委员"}
+from .letter import ADDRESS_TITLES, ITEM_NOUNS
 
 ELEMENTS = {
     "title": Element(std.XIAOBIAOSONG, std.SIZE_2, "center", grid=False),
@@ -175,26 +172,20 @@ def _table(doc, table: Table) -> None:
         layout.add_paragraph(doc, ELEMENTS["blank"])
 
 
-def text_or_none(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
 @dataclass
 class Section:
     """A numbered part of a body: "一、heading" then its text."""
     heading: str
     text: str = ""
-    lines: list[str] = field(default_factory=list)
 
 
 def numbered(sections: list[Section]) -> str:
     """The body text of `sections` numbered 一、二、… (empty ones left out)."""
     out, n = [], 0
     for s in sections:
-        content = [line for line in [s.text, *s.lines] if str(line or "").strip()]
-        if not content:
+        if not str(s.text or "").strip():
             continue
         n += 1
         out.append(f"{layout.chinese_numeral(n)}、{s.heading}")
-        out.extend(content)
+        out.append(s.text)
     return "\n".join(out)

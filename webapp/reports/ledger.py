@@ -109,7 +109,8 @@ def _running_scopes(workflow, process_key: str) -> list[dict]:
 
 def _item_rows(data: dict, scopes: list[dict], names: dict, instance_status: str, today: date) -> list[LedgerRow]:
     item = LedgerRow(
-        number=_number(data.get("item_no")), item_type=TYPE_LABELS.get(data.get("item_type"), data.get("item_type") or ""),
+        number=_number(data.get("item_no")),
+        item_type=TYPE_LABELS.get(data.get("item_type"), data.get("item_type") or ""),
         session=str(data.get("session") or ""), title=str(data.get("title") or ""),
         proposer=str(data.get("proposer_name") or ""),
         co_signers="、".join(str(n) for n in (data.get("co_signer_names") or data.get("co_signers") or []) if n))

@@ -54,8 +54,9 @@ def may_download_case_file(session, user, instance_id: int) -> bool:
     units = _unit_codes(user)
     if not units:
         return False
-    return session.scalar(select(HumanTask.id).join(Unit, Unit.id == HumanTask.unit_id)
-                          .where(HumanTask.instance_id == instance_id, Unit.code.in_(sorted(units))).limit(1)) is not None
+    given = (select(HumanTask.id).join(Unit, Unit.id == HumanTask.unit_id)
+             .where(HumanTask.instance_id == instance_id, Unit.code.in_(sorted(units))).limit(1))
+    return session.scalar(given) is not None
 
 
 def _download(data: bytes, filename: str, content_type: str):
