@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFProtect
 from ..models import User
 from . import (admin, admin_calendar, attachments, auth, errors, health, inbox, instances, items, notifications,
                supervision, tasks)
+from . import admin_messages
 from . import exports
 from .helpers import get_engine, register_filters
 
@@ -43,6 +44,7 @@ def register_web(app):
     app.register_blueprint(modeler.bp)
     app.register_blueprint(vendor.bp)
     vendor.register_template_helpers(app)
+    app.register_blueprint(admin_messages.bp)
 
     @app.before_request
     def require_login():

@@ -62,6 +62,42 @@
     });
   });
 
+  // Notice templates: the preview follows what is typed (the server renders it; nothing is saved).
+  document.querySelectorAll("form.template-form[data-preview-url]").forEach(function (form) {
+    var panel = document.getElementById("preview");
+    if (!panel || !window.fetch || !window.FormData) return;
+    var timer = null, sequence = 0;
+    function show(result) {
+      var problems = panel.querySelector(".preview-problems");
+      var list = problems.querySelector("ul");
+      list.textContent = "";
+      (result.problems || []).forEach(function (p) {
+        var item = document.createElement("li");
+        item.textContent = p;
+        list.appendChild(item);
+      });
+      problems.hidden = !(result.problems || []).length;
+      var unknown = panel.querySelector(".preview-unknown");
+      unknown.hidden = !(result.unknown || []).length;
+      unknown.querySelector(".mono").textContent = (result.unknown || []).join("、");
+      panel.querySelector(".preview-subject").textContent = result.subject || "";
+      panel.querySelector(".preview-body").textContent = result.body || "";
+    }
+    function refresh() {
+      var mine = ++sequence;
+      fetch(form.getAttribute("data-preview-url"), {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) { return response.json(); })
+        .then(function (result) { if (mine === sequence) show(result); })
+        .catch(function () { /* keep the last preview; the 预览 button still works */ });
+    }
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+  });
+
   // Prevent double submission of the task form.
   document.querySelectorAll("form.task-form").forEach(function (form) {
     form.addEventListener("submit", function () {
