@@ -548,3 +548,20 @@ def test_a_message_for_a_unit_not_handling_the_item_is_refused(proc, clock):
     _handling(proc)
     with pytest.raises(EngineError, match="没有等待"):
         proc.message("urge", {"urge_message": "请加快"}, unit="jyj")
+
+
+def test_a_changed_handling_rule_moves_open_deadlines_when_recomputed(proc, clock):
+    _handling(proc)
+    assert proc.task("consult_before", "jtj").due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-02-23")
+    proc.engine.clock.change_rule("handling", value=4, reason="本市规定办理期限为4个月", by="admin")
+    assert proc.task("consult_before", "jtj").due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-02-23")
+    assert proc.engine.runtime.refresh_deadlines(reason="期限规则调整：办理期限") == 1
+    assert proc.task("consult_before", "jtj").due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-03-23")
+    with proc.engine.db.read() as s:
+        overdue = s.scalars(select(Timer).where(Timer.instance_id == proc.instance_id, Timer.element_id == "overdue")).one()
+        assert overdue.due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2027-03-23")
+    from tests.support.helpers import audit
+    (entry,) = audit(proc.engine, proc.instance_id, "deadlines_refreshed")
+    assert entry.element_name == "期限规则调整：办理期限" and entry.detail["moved"] >= 2
+    assert proc.engine.runtime.refresh_deadlines() == 1  # nothing moves a second time: no new entry
+    assert len(audit(proc.engine, proc.instance_id, "deadlines_refreshed")) == 1

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "incident_retried": "故障重试",
     "incident_skipped": "故障跳过",
     "instance_completed": "流程结束",
+    "deadlines_refreshed": "期限重新计算",
 }
 
 

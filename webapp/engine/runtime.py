@@ -9,6 +9,7 @@ This is the hot path of every step, so it writes with Core statements (one per t
 not through the ORM's unit of work.
 """
 import copy
+import logging
 import hashlib
 from datetime import date, datetime, time, timezone
 from types import SimpleNamespace
@@ -29,6 +30,8 @@ from .dialect import ExternalServiceTask
 from .errors import ConcurrentUpdate, EngineError, InstanceNotRunning, NotFound
 from .expressions import OFFICE_TZ, SCRIPT_ENGINE, is_wrapped, unwrap
 from .forms import UploadedFile
+
+log = logging.getLogger(__name__)
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _SILENT_STEPS = ("BpmnStartTask", "StartEventSplit", "StartEventJoin", "BoundaryEventSplit",
@@ -97,6 +100,7 @@ class InstanceUnit:
         self.steps: list = []
         self.before = IndexSnapshot(None if new else workflow)
         self.deadlines_moved = False  # a scope variable changed: re-evaluate open tasks' due dates
+        self.moved = 0  # due dates and timers that got a new time at the last save
 
     @property
     def conn(self):
@@ -144,6 +148,8 @@ class InstanceUnit:
             definition = _message_definition(task.task_spec, message)
             if definition is None or any(task.data.get(k) != v for k, v in (where or {}).items()):
                 continue
+            # Camunda's message definition keeps the payload under one variable (`result_var`); the
+            # payload's fields also go straight into the data, where forms and expressions read them.
             if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity:
                 # A non-interrupting boundary event fires each time its message comes (BPMN);
                 # SpiffWorkflow waits only once, so a fresh waiting sibling takes its place.
@@ -152,8 +158,6 @@ class InstanceUnit:
                 again.task_spec._predict(again, mask=TaskState.WAITING | TaskState.PREDICTED_MASK)  # its outgoing path
             # `message_on` dates the message, for due dates counted from it that must not move later.
             payload = {**payload, "message_on": self.clock_today()}
-            # Camunda's message definition keeps the payload under one variable (`result_var`); the
-            # payload's fields also go straight into the data, where forms and expressions read them.
             task.task_spec.catch(task, BpmnEvent(definition, payload={"payload": dict(payload), "result_var": "message"}))
             task.data.update(copy.deepcopy(payload))
             task.task_spec._update(task)
@@ -228,10 +232,10 @@ class InstanceUnit:
         for guid, task in after.human.items():
             if guid in self.before.human:
                 due = to_deadline(SCRIPT_ENGINE.value(task, task.task_spec.extensions.due_date))
-                self.conn.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid == guid,
-                                                             _HUMAN_TASKS.c.status == "open",
-                                                             _HUMAN_TASKS.c.due_at.is_distinct_from(due))
-                                  .values(due_at=due))
+                self.moved += self.conn.execute(
+                    update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.task_guid == guid, _HUMAN_TASKS.c.status == "open",
+                                               _HUMAN_TASKS.c.due_at.is_distinct_from(due))
+                    .values(due_at=due)).rowcount
 
     def _human_task_row(self, task) -> tuple[dict, list[dict]]:
         spec, ext = task.task_spec, task.task_spec.extensions
@@ -275,6 +279,7 @@ class InstanceUnit:
         for guid, (_task, due) in after.timers.items():
             if guid in self.before.timers and self.before.timers[guid][1] != due:
                 self.conn.execute(update(_TIMERS).where(_TIMERS.c.task_guid == guid).values(due_at=due))
+                self.moved += 1
 
     def _sync_jobs(self, after: IndexSnapshot):
         gone = [guid for guid in self.before.jobs if guid not in after.jobs]
@@ -488,22 +493,40 @@ class Runtime:
             unit.do_engine_steps()
             unit.save()
 
-    def refresh_deadlines(self, instance_ids: list[int] | None = None) -> int:
+    def refresh_deadlines(self, instance_ids: list[int] | None = None, actor=None, reason: str = "") -> int:
         """Recompute the due dates and date timers of running instances (all, or the given ones) from
-        the current deadline rules and calendar. Returns how many instances were refreshed."""
+        the current deadline rules and calendar; an item whose deadlines moved gets a history entry.
+        Returns how many instances were refreshed (failures are logged and skipped)."""
         with self.db.read() as session:
             query = select(Instance.id).where(Instance.status == "running")
             if instance_ids is not None:
                 query = query.where(Instance.id.in_(instance_ids))
             ids = list(session.scalars(query))
+        refreshed = 0
         for instance_id in ids:  # one short transaction each: never holds every instance at once
-            with self.db.write() as session:
-                unit = self.load(session, instance_id, must_run=False)
-                if unit.instance.status != "running":
-                    continue
-                unit.refresh_deadlines()
-                unit.save()
-        return len(ids)
+            for attempt in (1, 2):  # someone saving the same item meanwhile: read it again once
+                try:
+                    refreshed += self._refresh_one(instance_id, actor, reason)
+                    break
+                except ConcurrentUpdate:
+                    if attempt == 2:
+                        log.warning("deadlines of instance %s not refreshed: changed concurrently", instance_id)
+                except Exception:  # one broken item must not keep the others on their old deadlines
+                    log.exception("deadlines of instance %s not refreshed", instance_id)
+                    break
+        return refreshed
+
+    def _refresh_one(self, instance_id: int, actor, reason: str) -> int:
+        with self.db.write() as session:
+            unit = self.load(session, instance_id, must_run=False)
+            if unit.instance.status != "running":
+                return 0
+            unit.refresh_deadlines()
+            unit.save()
+            if unit.moved:
+                history.record(session, instance_id, "deadlines_refreshed", actor, None, reason or "重新计算期限",
+                               detail={"moved": unit.moved})
+            return 1
 
     def start(self, process_key: str, business_key: str, title: str = "", actor=None, data: dict | None = None) -> int:
         """Start an instance of the newest version in a transaction of its own; returns its id."""

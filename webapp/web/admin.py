@@ -127,15 +127,16 @@ def deadline_change(name):
     else:
         flash("已保存，新的期限立即生效", "success")
     if form.get("refresh"):  # also when unchanged: applies an earlier change to the open items now
-        refresh_open_deadlines(engine)
+        refresh_open_deadlines(engine, f"期限规则调整：{name}")
     return redirect(url_for("admin.deadlines") + f"#rule-{name}")
 
 
-def refresh_open_deadlines(engine) -> None:
+def refresh_open_deadlines(engine, reason: str = "工作日历调整") -> None:
     """Recompute the due dates and timers of every item in handling from the rules and calendar now
-    in force (the change is saved already: a failure is reported, not turned into an error page)."""
+    in force (the change is saved already: a failure is reported, not turned into an error page).
+    Items whose deadlines move get a history entry naming `reason` and the administrator."""
     try:
-        count = engine.runtime.refresh_deadlines()
+        count = engine.runtime.refresh_deadlines(actor=actor(), reason=reason)
     except Exception:  # noqa: BLE001
         log.exception("recomputing the open deadlines failed")
         flash("修改已保存，但重新计算办理中事项的期限时出错（已记录日志），部分事项可能仍是原期限。"
