@@ -99,3 +99,15 @@ def test_refresh_recomputes_a_timer_written_with_the_rule(engine, people):
     assert engine.runtime.refresh_deadlines([instance_id]) == 1
     assert due_of(engine, instance_id, "work") == "2027-03-23T23:59:59+08:00"
     assert timers(engine, instance_id) == {"late": "2027-03-23T23:59:59+08:00"}
+
+
+def test_full_text_sees_a_long_text_saved_in_the_same_transaction(engine, people):
+    """A notice right after the form that entered a long text gets the whole text, not ''."""
+    from webapp.engine.lookups import full_text
+    from webapp.models import TextBlob
+    with engine.db.write() as s:
+        blob = TextBlob(instance_id=None, content="很长的情况报告" * 100)
+        s.add(blob)
+        s.flush()
+        assert full_text({"text_id": blob.id, "preview": "很长的"}) == "很长的情况报告" * 100
+    assert full_text("短文本") == "短文本" and full_text(None) == ""

@@ -5,10 +5,14 @@ Write transactions on SQLite start with BEGIN IMMEDIATE so two writers queue on 
 lock instead of failing when a read lock is upgraded.
 """
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+_WRITE_SESSION: ContextVar = ContextVar("write_session", default=None)
 
 
 class Base(DeclarativeBase):
@@ -46,8 +50,11 @@ class Database:
 
     @contextmanager
     def write(self):
-        """A session whose transaction is meant to write: committed on success, rolled back on error."""
+        """A session whose transaction is meant to write: committed on success, rolled back on error.
+        While it is open, `current_write_session()` returns it (for lookups deep inside the engine
+        that must see what this transaction wrote so far)."""
         session = self.Session()
+        token = _WRITE_SESSION.set(session)
         try:
             session.connection(execution_options={"write": True})
             yield session
@@ -56,7 +63,12 @@ class Database:
             session.rollback()
             raise
         finally:
+            _WRITE_SESSION.reset(token)
             session.close()
+
+    @staticmethod
+    def current_write_session():
+        return _WRITE_SESSION.get()
 
     @contextmanager
     def read(self):

@@ -1,7 +1,8 @@
 """Expression functions that read stored things: a unit's name, the full text behind a text reference.
 
 Like the clock, these run deep inside SpiffWorkflow where no session is at hand; the Engine binds its
-database here when it is created. Each call is one small query in its own read transaction.
+database here when it is created. Each call is one small query, in the open write transaction if
+there is one (so it sees what that transaction saved), else in a read transaction of its own.
 """
 from sqlalchemy import select
 
@@ -22,8 +23,7 @@ def unit_name(code) -> str:
     `${unit_name(unit)}` → 市交通运输局."""
     if not code or _db is None:
         return code or ""
-    with _db.read() as session:
-        return session.scalar(select(Unit.name).where(Unit.code == str(code))) or str(code)
+    return _scalar(select(Unit.name).where(Unit.code == str(code))) or str(code)
 
 
 @expression_function()
@@ -33,6 +33,15 @@ def full_text(value) -> str:
     if isinstance(value, dict) and "text_id" in value:
         if _db is None:
             return value.get("preview", "")
-        with _db.read() as session:
-            return session.scalar(select(TextBlob.content).where(TextBlob.id == value["text_id"])) or ""
+        return _scalar(select(TextBlob.content).where(TextBlob.id == value["text_id"])) or ""
     return "" if value is None else str(value)
+
+
+def _scalar(query):
+    """Run in the open write transaction when there is one: a text saved by the form being
+    completed right now is not committed yet, and another session would not see it."""
+    session = _db.current_write_session()
+    if session is not None:
+        return session.scalar(query)
+    with _db.read() as session:
+        return session.scalar(query)
