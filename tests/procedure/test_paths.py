@@ -92,7 +92,7 @@ def test_objection_within_the_window_and_reassignment(proc, clock):
     task = proc.task("check_remit", "jtj")
     assert proc.claimants("check_remit", "jtj") == {"jtj_liaison"}
     assert task.due_at.astimezone(OFFICE_TZ).isoformat() == end_of("2026-12-02")  # 7 working days
-    assert proc.notices("jtj_liaison") == ["新交办建议提案：关于改善城区公交线路的建议"]
+    assert proc.notices("jtj_liaison") == ["新交办建议：关于改善城区公交线路的建议"]
     at(clock, datetime(2026, 12, 2, 16, 0, tzinfo=OFFICE_TZ))  # the last day of the window
     proc.work()
     proc.do("check_remit", "jtj_liaison", unit="jtj", remit_decision="object", objection_reason="公交线路由公交集团负责，属住建局监管")
@@ -490,7 +490,7 @@ def test_reminders_and_overdue_escalation_with_a_frozen_clock(proc, clock):
     assert proc.notices("jtj_handler") == []
     at(clock, datetime.combine(first, datetime.min.time(), OFFICE_TZ).replace(hour=9, minute=1))
     proc.work()
-    assert proc.notices("jtj_handler") == ["办理期限将至（2027-02-23）：关于改善城区公交线路的建议"]
+    assert proc.notices("jtj_handler") == ["办理期限将至（2027年2月23日）：关于改善城区公交线路的建议"]
     assert proc.notices("jtj_head") == []
     at(clock, datetime(2027, 2, 23, 9, 5, tzinfo=OFFICE_TZ))
     proc.work()
