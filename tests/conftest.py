@@ -14,6 +14,12 @@ from webapp.models import Role, RoleAssignment, Unit, User
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 
+try:  # browser assertions wait for the page; a busy 2-core CI machine needs more than the 5 s default
+    from playwright.sync_api import expect as _expect
+    _expect.set_options(timeout=20_000)
+except ImportError:  # pragma: no cover - playwright is a test dependency
+    pass
+
 
 def diagram(name: str, kind: str | None = None) -> DefinitionSource:
     path = DIAGRAMS / name

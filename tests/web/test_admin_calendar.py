@@ -32,7 +32,7 @@ def snapshot(engine):
 def refreshes(deployed, monkeypatch):
     """The recomputations of open deadlines the page asks for (each pretends 4 items are in handling)."""
     calls = []
-    monkeypatch.setattr(deployed.runtime, "refresh_deadlines", lambda *args: calls.append(args) or 4)
+    monkeypatch.setattr(deployed.runtime, "refresh_deadlines", lambda *args, **kwargs: calls.append(args) or 4)
     return calls
 
 
