@@ -8,6 +8,7 @@
     calendar     working days, periods and deadline rules (see webapp/cli_calendar.py)
     letter       sample reply letters and the letter template (see webapp/cli_letter.py)
     export-diagrams  the deployed BPMN/DMN files back to bpmn/ and dmn/ (see webapp/cli_diagrams.py)
+    statistics   refresh the statistics snapshot now (see webapp/cli_statistics.py)
 """
 import signal
 import sys
@@ -38,6 +39,8 @@ def register_commands(app):
     app.cli.add_command(letter_group)
     from .cli_diagrams import export_diagrams
     app.cli.add_command(export_diagrams)
+    from .cli_statistics import statistics_group
+    app.cli.add_command(statistics_group)
 
 
 @click.command("init-db")

@@ -446,3 +446,61 @@ class DeadlineRuleChange(Base):
     new_unit: Mapped[str] = mapped_column(String(16))
     new_effective_from: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+# --- reports: spot checks and the statistics snapshot (webapp/reports) ----------------------------
+
+class SpotCheck(Base):
+    """抽查 (PROCESS.md §4): the office called the proposer of a replied item and wrote down the answer."""
+    __tablename__ = "spot_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the unit whose reply was checked
+    checked_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16), default="phone")  # phone | visit | online
+    contacted: Mapped[str] = mapped_column(String(100), default="")  # whom the office spoke to
+    satisfaction: Mapped[str] = mapped_column(String(16))  # satisfied | basically | unsatisfied
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_by_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class StatisticsSnapshot(Base):
+    """When the statistics facts were last computed from the process data (one row, id 1), and the
+    lease of a worker computing them now."""
+    __tablename__ = "statistics_snapshots"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    computed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    computed_by: Mapped[str] = mapped_column(String(100), default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class StatisticsItemFact(Base):
+    """One item of the main process as the statistics count it (webapp/reports/snapshot.py)."""
+    __tablename__ = "statistics_item_facts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)  # the year the item's process started (office time)
+    session: Mapped[str] = mapped_column(String(32), default="")
+    item_type: Mapped[str] = mapped_column(String(32), default="")
+    category: Mapped[str] = mapped_column(String(32), default="")
+    intake_decision: Mapped[str | None] = mapped_column(String(16))
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    handling_units: Mapped[list] = mapped_column(JSON, default=list)  # unit codes
+    status: Mapped[str] = mapped_column(String(16), default="running")
+
+
+class StatisticsReplyFact(Base):
+    """One unit's delivered reply to an item, as the statistics count it."""
+    __tablename__ = "statistics_reply_facts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(String(64), default="")  # unit code
+    result_class: Mapped[str | None] = mapped_column(String(8))
+    evaluations: Mapped[list] = mapped_column(JSON, default=list)  # satisfied | basically | unsatisfied, per evaluator
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    face_to_face: Mapped[bool] = mapped_column(Boolean, default=False)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)  # the unit's handling has ended

@@ -35,3 +35,6 @@ class Engine:
         self.tasks = Tasks(self.db, self.runtime)
         self.history = history
         self.management = Management(self.db, self.runtime, self.settings)
+        # Workers keep the statistics snapshot fresh (the statistics page never reads process data).
+        from ..reports.snapshot import StatisticsRefresh
+        self.management.periodic.append(StatisticsRefresh(self.db, self.runtime))

@@ -103,6 +103,9 @@ class Management:
         # FOR UPDATE OF jobs only: Job eagerly outer-joins its instance, and PostgreSQL refuses to
         # lock the nullable side of an outer join.
         self._job_lock = None if db.is_sqlite else {"of": Job}
+        # Cheap callables each worker pass runs after timers and jobs, e.g. refreshing the statistics
+        # snapshot when it is old (webapp/reports/snapshot.py); they never count as work done.
+        self.periodic: list = []
 
     # --- timers ---
 
@@ -288,7 +291,16 @@ class Management:
     # --- the worker loop ---
 
     def run_once(self) -> int:
-        return self.fire_due_timers() + self.run_jobs()
+        busy = self.fire_due_timers() + self.run_jobs()
+        self.run_periodic()
+        return busy
+
+    def run_periodic(self) -> None:
+        for hook in self.periodic:
+            try:
+                hook()
+            except Exception:  # a report that cannot be refreshed must not stop timers and jobs
+                log.exception("periodic hook %r failed", hook)
 
     def work(self, stop=lambda: False, poll_seconds: float | None = None) -> None:
         poll = poll_seconds if poll_seconds is not None else self.settings.worker_poll_seconds
