@@ -11,7 +11,8 @@ from . import exports
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "vendor.asset"}
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "vendor.asset",
+                    "public.index", "public.reply"}  # 复文公开: published replies, for everyone
 
 csrf = CSRFProtect()
 
@@ -39,6 +40,10 @@ def register_web(app):
                    health):
         app.register_blueprint(module.bp)
     app.register_blueprint(exports.bp)  # ledger and case-file downloads
+    # The supervision board, published replies, statistics and the item page's process diagram.
+    from . import board, diagram, public, statistics
+    for module in (board, diagram, public, statistics):
+        app.register_blueprint(module.bp)
     # The modeler pages and the browser libraries they load from node_modules/.
     from . import modeler, vendor
     app.register_blueprint(modeler.bp)

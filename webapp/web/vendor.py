@@ -1,11 +1,13 @@
 """Browser libraries from node_modules/ (installed by `npm ci`, pinned by package-lock.json), served locally.
 
 The offices' intranets have no internet, and minified third-party bundles are never committed: the
-modeler pages load camunda-bpmn-js, bpmn-js-i18n and dmn-js from the npm packages installed beside
-the app. Only the files listed in ASSETS are served (a fixed whitelist: a path is looked up in it,
-never joined onto a directory), under a URL that carries the installed package's version, so they
-are cached for a year and a new version is a new URL. Without node_modules (no Node.js on the
-machine) `available()` is false and the modeler pages say so in Chinese.
+modeler pages load camunda-bpmn-js, bpmn-js-i18n and dmn-js, the item page its diagram viewer (from
+camunda-bpmn-js) and the statistics page chart.js, from the npm packages installed beside the app.
+Only the files listed in ASSETS are served (a fixed whitelist: a path is looked up in it, never
+joined onto a directory), under a URL that carries the installed package's version, so they are
+cached for a year and a new version is a new URL. Without node_modules (no Node.js on the
+machine) `available()` is false: the modeler pages say so in Chinese, the item page keeps its list of
+current steps without the diagram and the statistics page its tables without charts.
 """
 import json
 import mimetypes
@@ -35,6 +37,8 @@ ASSETS = {
         "dist/assets/element-templates.css",
         "dist/assets/element-template-chooser.css",
         "dist/assets/popup-menu.css",
+        # The item page's read-only diagram (webapp/web/diagram.py): the viewer with Camunda's moddle.
+        "dist/camunda-platform-navigated-viewer.production.min.js",
     ),
     "bpmn-js-i18n": (
         "translations/zn.js",  # Chinese (the package names the file zn.js)
@@ -52,6 +56,9 @@ ASSETS = {
         "dist/assets/dmn-font/css/dmn-embedded.css",
         "dist/assets/dmn-font/font/dmn.eot",
         "dist/assets/dmn-font/font/dmn.svg",
+    ),
+    "chart.js": (
+        "dist/chart.umd.js",  # the statistics page's charts (webapp/web/statistics.py)
     ),
 }
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
