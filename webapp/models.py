@@ -447,6 +447,60 @@ class DeadlineRuleChange(Base):
     new_effective_from: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
 
+
+# --- intake channels: spreadsheet batches and the platforms' API (webapp/items/batch.py, web/api.py) ----
+
+class ItemImport(Base):
+    """A spreadsheet batch (大会期间批量导入): every row was checked before it was queued; the rows are
+    registered in one transaction (all or none) by a background thread, which reports its progress
+    here. `rows` holds the checked values until the batch has finished."""
+    __tablename__ = "item_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)  # running | done | failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[list | None] = mapped_column(JSON)               # [[row number, {field: value}], …]
+    problems: Mapped[list] = mapped_column(JSON, default=list)    # [{"row", "column", "message"}, …]
+    item_ids: Mapped[list] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")
+    runner: Mapped[str | None] = mapped_column(String(32))  # the run that owns it (a restart takes it over)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class ApiToken(Base):
+    """A platform's bearer token for the intake API. Only the SHA-256 of the token is kept; the token
+    itself is shown once, when an administrator creates it. Each token is bound to a source channel
+    (npc_platform 代表履职服务平台 or cppcc_platform 智慧政协平台)."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to tell tokens apart
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiSubmission(Base):
+    """An item a platform submitted through the API, with the fingerprint of the request body: the same
+    request sent again (a retry) answers with the item instead of a conflict."""
+    __tablename__ = "api_submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 # --- reports: spot checks and the statistics snapshot (webapp/reports) ----------------------------
 
 class SpotCheck(Base):

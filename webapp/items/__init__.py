@@ -4,6 +4,8 @@
     numbering.py   the number people read (第0123号), the item's label and its instance's business key
     intake.py      register_item: check, store the item and start its main process in one transaction
     queries.py     who sees which item, the searchable list, each item's current steps
+    spreadsheet.py the batch import template, and reading a filled one into intake's values
+    batch.py       spreadsheet batches: check every row, then register all of them or none (background)
 
 One item is handled by one instance of `item_handling`; `items.instance_id` links them.
 """

@@ -1,10 +1,11 @@
 """Manual intake (办公室录入): check an item's fields, store it and start its main process together.
 
-`register_item(engine, values, actor)` is the one entry point. `values` are what a form or an
-importer submits (strings are fine: "0123", "on", "2026-11-20", comma-separated usernames); every
-problem is reported at once, as a Chinese message per field (`ItemInvalid.errors`). The item row and
-the `item_handling` instance (with its first tasks, timers and audit records) are written in one
-transaction: either both exist afterwards or neither does.
+`register_item(engine, values, actor)` is the one entry point; `register_in` does the same inside the
+caller's transaction (spreadsheet batches, the platforms' API) and `check_item` the checks alone.
+`values` are what a form or an importer submits (strings are fine: "0123", "on", "2026-11-20",
+comma-separated usernames); every problem is reported at once, as a Chinese message per field
+(`ItemInvalid.errors`). The item row and the `item_handling` instance (with its first tasks, timers and
+audit records) are written in one transaction: either both exist afterwards or neither does.
 """
 import re
 from collections.abc import Mapping
@@ -30,10 +31,12 @@ _TRUE = {"on", "true", "1", "yes", "是"}
 
 
 class ItemInvalid(EngineError):
-    """The submitted item cannot be registered; `errors` maps each field to what is wrong with it."""
+    """The submitted item cannot be registered; `errors` maps each field to what is wrong with it.
+    `duplicate` says that its number (type, session, number) is taken already."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], duplicate: bool = False):
         self.errors = errors
+        self.duplicate = duplicate
         super().__init__("；".join(errors.values()))
 
 
@@ -45,16 +48,25 @@ def register_item(engine, values: Mapping, actor=None) -> Item:
     """
     today = engine.clock.today()
     with engine.db.write() as session:
-        columns = check_item(session, values, today)
-        key = business_key(columns["item_type"], columns["session"], columns["item_no"])
-        try:
-            instance_id = engine.runtime.start_in(session, ITEM_PROCESS, key, title=columns["title"], actor=actor,
-                                                  data=process_data(columns))
-            item = Item(**columns, instance_id=instance_id, created_by=getattr(actor, "username", None))
-            session.add(item)
-            session.flush()
-        except IntegrityError:  # the same number registered by someone else a moment ago
-            raise ItemInvalid({"item_no": _duplicate_message(columns)}) from None
+        return register_in(engine, session, values, actor, today)
+
+
+def register_in(engine, session, values: Mapping, actor=None, today: date | None = None,
+                created_by: str | None = None) -> Item:
+    """register_item inside the caller's write transaction (`engine.db.write()`), for callers that store
+    rows of their own with the item (the API's submission record) or register many items at once (a
+    spreadsheet batch: all or none). After an ItemInvalid or EngineError the caller rolls back.
+    `created_by` names a registrant that is not a user (e.g. a platform); default: the actor."""
+    columns = check_item(session, values, today or engine.clock.today())
+    key = business_key(columns["item_type"], columns["session"], columns["item_no"])
+    try:
+        instance_id = engine.runtime.start_in(session, ITEM_PROCESS, key, title=columns["title"], actor=actor,
+                                              data=process_data(columns))
+        item = Item(**columns, instance_id=instance_id, created_by=created_by or getattr(actor, "username", None))
+        session.add(item)
+        session.flush()
+    except IntegrityError:  # the same number registered by someone else a moment ago
+        raise ItemInvalid({"item_no": _duplicate_message(columns)}, duplicate=True) from None
     return item
 
 
@@ -115,10 +127,11 @@ def check_item(session, values: Mapping, today: date) -> dict:
         if key not in errors and c.get(key) and len(c[key]) > limit:
             errors[key] = f"{FIELD_LABELS[key]}不能超过 {limit} 个字（现为 {len(c[key])} 个字）。"
 
-    if not {"item_type", "session", "item_no"} & errors.keys() and _exists(session, c):
+    duplicate = not {"item_type", "session", "item_no"} & errors.keys() and _exists(session, c)
+    if duplicate:
         errors["item_no"] = _duplicate_message(c)
     if errors:
-        raise ItemInvalid(errors)
+        raise ItemInvalid(errors, duplicate=duplicate)
     return c
 
 

@@ -8,6 +8,7 @@ from . import (admin, admin_calendar, attachments, auth, errors, health, inbox, 
                supervision, tasks)
 from . import admin_messages
 from . import exports
+from . import item_import
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
@@ -50,6 +51,9 @@ def register_web(app):
     app.register_blueprint(vendor.bp)
     vendor.register_template_helpers(app)
     app.register_blueprint(admin_messages.bp)
+
+    # Office intake besides the form: spreadsheet batches.
+    app.register_blueprint(item_import.bp)
 
     @app.before_request
     def require_login():
