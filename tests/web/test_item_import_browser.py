@@ -1,5 +1,5 @@
 """A real browser through the batch import: download the template, upload a file with mistakes and see
-them listed, upload a good one and follow the progress bar to the imported items."""
+them listed, upload a good one and follow the progress bar to the imported items; the API's page."""
 import threading
 
 from webapp.items import batch, intake
@@ -62,3 +62,10 @@ def test_the_office_imports_a_batch_and_watches_its_progress(server, browser, re
     page.click("text=人大建议 十七届五次 第0001号")
     expect(page.locator("body")).to_contain_text("分类甄选／快速审查")
 
+
+def test_the_api_page_reads_well(server, browser, request):
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/api/v1/docs")
+    sync_api.expect(page.locator("h1")).to_contain_text("平台接入接口")
+    sync_api.expect(page.locator("#createItem")).to_contain_text("提交一件建议或提案")
+    shot(page, "api-docs", request)

@@ -6,6 +6,7 @@
     queries.py     who sees which item, the searchable list, each item's current steps
     spreadsheet.py the batch import template, and reading a filled one into intake's values
     batch.py       spreadsheet batches: check every row, then register all of them or none (background)
+    api.py         the platforms' intake API: bearer tokens, submitting an item, its status
 
 One item is handled by one instance of `item_handling`; `items.instance_id` links them.
 """

@@ -8,7 +8,7 @@ from . import (admin, admin_calendar, attachments, auth, errors, health, inbox, 
                supervision, tasks)
 from . import admin_messages
 from . import exports
-from . import item_import
+from . import admin_api_tokens, api, item_import
 from .helpers import get_engine, register_filters
 
 # Endpoints anyone may reach without logging in.
@@ -52,12 +52,16 @@ def register_web(app):
     vendor.register_template_helpers(app)
     app.register_blueprint(admin_messages.bp)
 
-    # Office intake besides the form: spreadsheet batches.
+    # Office intake besides the form: spreadsheet batches; the platforms' API (bearer tokens, no cookies:
+    # nothing for CSRF to protect) and its administration.
     app.register_blueprint(item_import.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    app.register_blueprint(admin_api_tokens.bp)
 
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint in api.PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
