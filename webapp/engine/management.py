@@ -24,7 +24,7 @@ from service_tasks import TOPICS
 from ..models import (Incident, Instance, Job, Notification, RoleAssignment, SideEffect, StoredFile, Timer, Unit, User,
                       utcnow)
 from . import history
-from .errors import ConcurrentUpdate, EngineError, NotFound
+from .errors import ConcurrentUpdate, EngineError, InstanceNotRunning, NotFound
 from .runtime import timer_due
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,9 @@ class Management:
             return
         try:
             self._complete_job(job, result, ctx)
-        except ConcurrentUpdate:
+        except (ConcurrentUpdate, InstanceNotRunning):
+            # Saved by someone else meanwhile, or suspended or cancelled while the job ran: a suspended
+            # instance's job runs again once it resumes (a cancelled one's job row is cancelled already).
             self._release(job)
 
     def _complete_job(self, job: Job, result: dict, ctx: JobContext) -> None:

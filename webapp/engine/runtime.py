@@ -237,6 +237,28 @@ class InstanceUnit:
                                                _HUMAN_TASKS.c.due_at.is_distinct_from(due))
                     .values(due_at=due)).rowcount
 
+    def reindex_task(self, task, reopen: bool = False) -> int:
+        """Write the index row of a ready user task again from its current spec and data, keeping the
+        row (and so its id, links and claim): after a migration changed the task's definition, or when
+        a return to an earlier step makes a completed task ready again under the same task id
+        (`reopen`: the row is open and unclaimed again; its completion stays in the audit trail).
+        The row must exist; `save()` then treats the task as indexed. Returns the row's id."""
+        guid = str(task.id)
+        task_id = self.conn.execute(select(_HUMAN_TASKS.c.id).where(_HUMAN_TASKS.c.task_guid == guid)).scalar_one()
+        row, candidates = self._human_task_row(task)
+        values = {k: row[k] for k in ("element_id", "name", "unit_id", "due_at", "follow_up_at", "priority",
+                                      "form_data")}
+        if reopen:
+            values.update(status="open", assignee_id=row["assignee_id"], completed_at=None, completed_by_id=None,
+                          created_at=utcnow())
+        self.conn.execute(update(_HUMAN_TASKS).where(_HUMAN_TASKS.c.id == task_id)
+                          .values(**values, lock_version=_HUMAN_TASKS.c.lock_version + 1))
+        self.conn.execute(delete(_CANDIDATES).where(_CANDIDATES.c.human_task_id == task_id))
+        if candidates:
+            self.conn.execute(_INSERT_CANDIDATE, [dict(c, human_task_id=task_id) for c in candidates])
+        self.before.human[guid] = task
+        return task_id
+
     def _human_task_row(self, task) -> tuple[dict, list[dict]]:
         spec, ext = task.task_spec, task.task_spec.extensions
         value = lambda text: SCRIPT_ENGINE.value(task, text)  # noqa: E731
