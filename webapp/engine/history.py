@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "incident_skipped": "故障跳过",
     "instance_completed": "流程结束",
     "deadlines_refreshed": "期限重新计算",
+    "instance_migrated": "迁移到新版本",
     "instance_suspended": "挂起",
     "instance_resumed": "恢复办理",
     "instance_cancelled": "撤销",
