@@ -51,6 +51,10 @@ def register_web(app):
     app.register_blueprint(vendor.bp)
     vendor.register_template_helpers(app)
     app.register_blueprint(admin_messages.bp)
+    # A process's versions and moving items between them; administrators' operations on an item.
+    from . import operations, versions
+    app.register_blueprint(versions.bp)
+    app.register_blueprint(operations.bp)
 
     # Office intake besides the form: spreadsheet batches; the platforms' API (bearer tokens, no cookies:
     # nothing for CSRF to protect) and its administration.

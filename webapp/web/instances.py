@@ -22,7 +22,9 @@ PAGE_SIZE = 50
 STARTED_ELSEWHERE = (ITEM_PROCESS,)  # an item's main process starts when the item is registered (/items/new)
 DETAIL_LABELS = {"data": "提交内容", "version": "流程版本", "error": "错误", "attempt": "第几次",
                  "attempts": "尝试次数", "retry_in_seconds": "重试间隔（秒）", "topic": "服务主题",
-                 "result": "结果", "due_at": "到期时间"}
+                 "result": "结果", "due_at": "到期时间", "reason": "原因", "from_version": "原版本",
+                 "to_version": "新版本", "changes": "变化", "scope": "流程范围", "variable": "变量",
+                 "old_value": "原值", "new_value": "新值"}
 
 
 # --- list and start ---------------------------------------------------------------------------------
