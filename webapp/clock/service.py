@@ -8,11 +8,15 @@ Caching: the calendar overrides are loaded once per process and kept until anoth
 one) changes them. Every change bumps the `calendar` row of `clock_revisions` in the same
 transaction, so each use costs one primary-key read to know whether the cached calendar is current.
 Rules are read fresh on every use (one indexed row), so a changed rule applies to the next deadline
-in every process at once, without a restart.
+in every process at once, without a restart — except inside `Clock.steady()`, a block that computes
+many deadlines for reading (a ledger of every item, the demo seed) and reads each rule and the
+calendar once.
 """
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -25,6 +29,8 @@ from .calendar import (MAX_DAYS, MAX_MONTHS, MAX_WORKDAYS, OFFICE_TZ, PACKAGE, U
 CALENDAR = "calendar"  # the revision counter of the calendar data
 SOURCES = {"schedule": "年度安排", "closure": "临时调整"}
 _UNIT_LIMITS = {"workdays": MAX_WORKDAYS, "months": MAX_MONTHS, "days": MAX_DAYS}
+# Inside Clock.steady(): (rule name, day) -> (RuleValue, WorkCalendar), per thread and task.
+_steady: ContextVar[dict | None] = ContextVar("clock_steady", default=None)
 
 
 class UnknownRule(CalendarError):
@@ -132,17 +138,34 @@ class Clock:
         The rule's value is the one in force today: a changed rule applies to deadlines computed
         from now on, whatever their start day."""
         today = self.today()
-        with self.db.read() as s:
-            rule = self._rule(s, name, today)
-            calendar = self._calendar(s)
+        rule, calendar = self._rule_and_calendar(name, today)
         return calendar.add(today if start is None else start, rule.value, rule.unit)
 
     def before(self, name: str, due) -> Deadline:
         """The day the named rule's period lies before `due`, e.g. a reminder 15 working days ahead."""
-        with self.db.read() as s:
-            rule = self._rule(s, name, self.today())
-            calendar = self._calendar(s)
+        rule, calendar = self._rule_and_calendar(name, self.today())
         return calendar.add(due, -rule.value, rule.unit)
+
+    @contextmanager
+    def steady(self):
+        """A block that computes many deadlines only to read them (a page listing every item, the
+        demo seed): each rule and the calendar are read from the database once in it instead of at
+        every deadline. A rule or calendar change committed meanwhile is seen after the block."""
+        token = _steady.set({})
+        try:
+            yield self
+        finally:
+            _steady.reset(token)
+
+    def _rule_and_calendar(self, name: str, on: date) -> tuple[RuleValue, WorkCalendar]:
+        cache = _steady.get()
+        if cache is not None and (name, on) in cache:
+            return cache[(name, on)]
+        with self.db.read() as s:
+            found = self._rule(s, name, on), self._calendar(s)
+        if cache is not None:
+            cache[(name, on)] = found
+        return found
 
     def years(self) -> list[CalendarYear]:
         """The years an administrator has entered completely."""
