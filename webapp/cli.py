@@ -3,7 +3,7 @@
     init-db      create or upgrade the database schema
     deploy       validate bpmn/ and dmn/ and store new versions of what changed
     worker       fire due timers and run service-task jobs until stopped
-    seed-demo    demo units, roles and people (on an empty database)
+    seed-demo    the demo city: units, people and ~200 items at every stage (on an empty database)
     create-user  add a user with roles
     calendar     working days, periods and deadline rules (see webapp/cli_calendar.py)
     letter       sample reply letters and the letter template (see webapp/cli_letter.py)
@@ -87,61 +87,22 @@ def worker(once):
     engine.management.work(stop=lambda: stopping["flag"])
 
 
-DEMO_PASSWORD = "demo123"
-DEMO_ROLES = [
-    ("office", "市政府办公室"), ("reviewer_npc", "人大代表工委"), ("reviewer_cppcc", "政协提案委"),
-    ("unit_head", "承办单位主要领导"), ("unit_leader", "承办单位分管领导"), ("unit_liaison", "承办单位综合科室"),
-    ("unit_handler", "承办单位经办人"), ("vice_mayor", "市政府分管领导"), ("proposer", "代表/委员"),
-    ("process_owner", "流程管理员"),
-]
-DEMO_UNITS = [("office", "市政府办公室", "office"), ("jtj", "市交通运输局", "department"),
-              ("jyj", "市教育局", "department"), ("npc", "市人大常委会代表工委", "reviewer"),
-              ("cppcc", "市政协提案委", "reviewer")]
-# username, name, roles as (role, unit code), admin
-DEMO_PEOPLE = [
-    ("admin", "系统管理员", [("process_owner", "office")], True),
-    ("office", "王秘书（市政府办公室）", [("office", "office")], False),
-    ("jtj_handler", "李经办（市交通运输局）", [("unit_handler", "jtj")], False),
-    ("jtj_liaison", "赵科长（交通局综合科）", [("unit_liaison", "jtj")], False),
-    ("jtj_head", "陈局长（市交通运输局）", [("unit_head", "jtj"), ("unit_leader", "jtj")], False),
-    ("jyj_handler", "周经办（市教育局）", [("unit_handler", "jyj")], False),
-    ("npc_reviewer", "孙主任（代表工委）", [("reviewer_npc", "npc")], False),
-    ("deputy", "刘代表", [("proposer", None)], False),
-]
-
-
-def demo_logins() -> list[tuple[str, str]]:
-    return [(username, name) for username, name, _roles, _admin in DEMO_PEOPLE]
-
-
 @click.command("seed-demo")
-def seed_demo():
-    """Demo units, roles and people; does nothing if users exist already."""
-    engine = _engine()
-    upgrade_schema(engine.db)
-    if seed_demo_people(engine):
-        click.echo(f"已创建演示用户（密码均为 {DEMO_PASSWORD}）。")
-    else:
+@click.option("--items", "item_count", type=click.IntRange(0, 2000), default=None,
+              help="演示建议提案的件数（默认约 200 件；0 为只建用户）")
+def seed_demo(item_count):
+    """The demo city (units, people, ~200 items at every stage) on a database without users."""
+    from .demo import DEFAULT_ITEMS, DEMO_PASSWORD, seed_demo as seed
+    from .demo.flow import DemoError
+    try:
+        result = seed(_engine(), DEFAULT_ITEMS if item_count is None else item_count, progress=click.echo)
+    except (DemoError, DeployError) as e:
+        raise click.ClickException(str(e)) from e
+    if result is None:
         click.echo("已有用户，未创建演示数据。")
-
-
-def seed_demo_people(engine) -> bool:
-    with engine.db.write() as s:
-        if s.scalar(select(User.id).limit(1)) is not None:
-            return False
-        s.add_all(Role(code=c, name=n) for c, n in DEMO_ROLES)
-        units = {code: Unit(code=code, name=name, kind=kind) for code, name, kind in DEMO_UNITS}
-        s.add_all(units.values())
-        s.flush()
-        for username, name, roles, admin in DEMO_PEOPLE:
-            # Reserved example addresses: without SMTP_HOST the demo's mails land in the outbox.
-            user = User(username=username, display_name=name, is_admin=admin, email=f"{username}@example.org")
-            user.set_password(DEMO_PASSWORD)
-            s.add(user)
-            s.flush()
-            for role, unit in roles:
-                s.add(RoleAssignment(user_id=user.id, role_code=role, unit_id=units[unit].id if unit else None))
-    return True
+    else:
+        click.echo(f"已创建演示数据：{result.users} 个用户（密码均为 {DEMO_PASSWORD}），{result.items} 件建议提案，"
+                   f"用时 {result.seconds:.0f} 秒。")
 
 
 @click.command("create-user")

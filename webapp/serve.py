@@ -1,7 +1,8 @@
 """`make run`: set everything up from nothing and serve the product with its worker.
 
-Creates the schema, deploys bpmn/ and dmn/, seeds demo people on an empty database, starts a
-worker process beside the web server (waitress) and prints the URL and the demo logins.
+Creates the schema, deploys bpmn/ and dmn/, seeds the demo city (people and ~200 items, see
+webapp/demo/) on a database without users, starts a worker process beside the web server (waitress)
+and prints the URL and the demo logins.
 """
 import argparse
 import os
@@ -11,8 +12,9 @@ import sys
 from waitress import serve
 
 from . import create_app
-from .cli import DEMO_PASSWORD, demo_logins, seed_demo_people
 from .db import upgrade_schema
+from .demo import DEMO_PASSWORD, logins, seed_demo
+from .demo.flow import DemoError
 from .engine.errors import DeployError
 from .engine.repository import sources_from_dirs
 
@@ -31,15 +33,21 @@ def main():
                                        created_by="make run").summary())
     except DeployError as e:
         sys.exit(str(e))
-    seed_demo_people(engine)
+    try:
+        seeded = seed_demo(engine, progress=lambda message: print(message, flush=True))
+    except DemoError as e:  # the people are there; serve what was made and say what went wrong
+        print(f"演示数据未能全部生成：{e}", file=sys.stderr)
+    else:
+        if seeded:
+            print(f"演示数据已生成：{seeded.users} 个用户，{seeded.items} 件建议提案（{seeded.seconds:.0f} 秒）。")
 
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "webapp", "worker"], env=os.environ.copy())
     url = f"http://{args.host}:{args.port}/"
     print("\n" + "=" * 60)
     print(f"  建议提案办理系统已启动：{url}")
     print(f"  演示账号（密码均为 {DEMO_PASSWORD}）：")
-    for username, name in demo_logins():
-        print(f"    {username:<14} {name}")
+    for username, name, role in logins():
+        print(f"    {username:<15} {name:<5} {role}")
     print("  数据库：" + engine.settings.database_url)
     print("  按 Ctrl+C 停止。")
     print("=" * 60 + "\n", flush=True)
