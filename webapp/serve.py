@@ -6,6 +6,7 @@ and prints the URL and the demo logins.
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -51,6 +52,8 @@ def main():
     print("  数据库：" + engine.settings.database_url)
     print("  按 Ctrl+C 停止。")
     print("=" * 60 + "\n", flush=True)
+    # Stopped with SIGTERM (a service manager, `kill`) as with Ctrl+C: the worker is stopped too.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     try:
         serve(app, host=args.host, port=args.port, threads=8)
     finally:
