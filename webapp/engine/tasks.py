@@ -98,7 +98,10 @@ class Tasks:
         spec, subprocess_specs = self.runtime.repository.specs.get(instance.deployment_id, instance.process_key)
         for candidate in (spec, *subprocess_specs.values()):  # the task may sit in a called process
             if element_id in candidate.task_specs:
-                return candidate.task_specs[element_id].form
+                task_spec = candidate.task_specs[element_id]
+                if not hasattr(task_spec, "form"):  # a multi-instance task: the form is its child's
+                    task_spec = candidate.task_specs[task_spec.task_spec]
+                return task_spec.form
         raise NotFound(f"流程定义中找不到任务 {element_id}")
 
     # --- claim ---
