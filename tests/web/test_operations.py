@@ -61,9 +61,16 @@ def test_suspend_then_resume(login, in_review, engine):
     assert "挂起 — 原因 ：等待预算批复" in text  # in the history
     assert "恢复办理" in form_html(page, "op-resume") and 'data-testid="op-suspend"' not in page.get_data(as_text=True)
 
-    # A reviewer's submission is refused while it is suspended.
+    # The reviewer's inbox marks the task as suspended and its page says why it cannot be done now.
     reviewer = login("reviewer1")
     task_id = open_task_id(engine, in_review, "review")
+    inbox = text_of(reviewer.get("/?tab=groups"))
+    assert "已挂起" in inbox and "查看" in inbox
+    task_page = reviewer.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "该事项已被管理员挂起，恢复后才能办理" in task_page
+    assert re.search(r'<button type="submit" class="btn btn-primary"\s+disabled', task_page)
+
+    # A reviewer's submission is refused while it is suspended.
     refused = reviewer.post(f"/tasks/{task_id}", data={"approved": "on"}, follow_redirects=True)
     assert "已挂起" in text_of(refused)
     with engine.db.read() as s:
@@ -72,6 +79,7 @@ def test_suspend_then_resume(login, in_review, engine):
     again = post(admin, in_review, "suspend", reason="再挂起")
     assert again.status_code == 409 and "只有办理中的事项可以挂起" in text_of(again)
     assert post(admin, in_review, "resume", reason="批复已到").status_code == 302
+    assert "已挂起" not in text_of(reviewer.get("/?tab=groups"))
     wrong = post(admin, in_review, "resume", reason="再恢复")
     assert wrong.status_code == 409 and "只有已挂起的事项可以恢复" in text_of(wrong)
     assert [a.detail["reason"] for a in audit(engine, in_review) if a.action.startswith("instance_")

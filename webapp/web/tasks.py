@@ -32,7 +32,7 @@ def _render(task_id: int, submission: Submission | None = None, errors: dict | N
         if submission is not None:
             values.update(submission.shown)  # everything the user entered wins over stored values
         units = units_for(session, form)
-    editable = task.status == "open" and can_complete(user, task)
+    editable = task.status == "open" and task.instance.status != "suspended" and can_complete(user, task)
     context = dict(
         task=task, form=form, values=values, errors=errors or {}, alert=alert,
         uploads=submission.uploads if submission else {},
