@@ -9,8 +9,8 @@ from sqlalchemy import select
 from service_tasks import Parameter, topic
 from webapp.clock import Clock
 from webapp.documents.annual_report import AnnualReport, render_annual_report
-from webapp.documents.letter import (DOCX_CONTENT_TYPE, ITEM_NOUNS, LetterError, ReplyLetter, format_doc_number,
-                                     render_reply_letter)
+from webapp.documents.letter import (DOCX_CONTENT_TYPE, ITEM_NOUNS, LetterError, ReplyLetter, draft_doc_number,
+                                     format_doc_number, render_reply_letter)
 from webapp.documents.report import DocumentError, ItemRef
 from webapp.documents.situation_report import SituationReport, render_situation_report
 from webapp.documents.unit_summary import UnitSummary, render_unit_summary
@@ -50,20 +50,56 @@ def reply_letter(ctx, unit_name, doc_prefix, doc_serial, item_type, session_labe
                  addressee=""):
     """Renders the reply letter (答复函, or a co-unit's 协办意见) as a GB/T 9704 Word document, keeps it
     as a file of the instance and returns {"reply_letter": {"file_id", "filename", "size"}}."""
-    day = _date(sign_date) if sign_date else Clock.today()
-    letter = ReplyLetter(
-        unit_name=_text(ctx, unit_name),
-        doc_number=format_doc_number(_text(ctx, doc_prefix), doc_year or day.year, _number(doc_serial, "发文顺序号")),
-        item_type=_item_type(item_type), session_label=_text(ctx, session_label),
-        item_no=_number(item_no, "建议/提案编号"), proposer_name=_text(ctx, proposer_name),
-        is_co_unit=_flag(is_co_unit), body=_text(ctx, body), result_class=_text(ctx, result_class),
-        class_mark_position=_text(ctx, class_mark_position) or "top_right",
-        publication=_text(ctx, publication), publication_reason=_text(ctx, publication_reason),
-        sign_unit=_text(ctx, sign_unit), sign_date=day, contact_person=_text(ctx, contact_person),
-        contact_phone=_text(ctx, contact_phone), cc=_list(cc), addressee=_text(ctx, addressee))
+    params = dict(unit_name=unit_name, doc_prefix=doc_prefix, doc_serial=doc_serial, item_type=item_type,
+                  session_label=session_label, item_no=item_no, proposer_name=proposer_name, body=body,
+                  publication=publication, doc_year=doc_year, is_co_unit=is_co_unit, result_class=result_class,
+                  class_mark_position=class_mark_position, publication_reason=publication_reason,
+                  sign_unit=sign_unit, sign_date=sign_date, contact_person=contact_person,
+                  contact_phone=contact_phone, cc=cc, addressee=addressee)
+    letter = build_reply_letter(params, text=lambda value: _text(ctx, value), today=Clock.today())
     template = getattr(ctx.settings, "letter_template_path", None)
     data = render_reply_letter(letter, template)
     return {"reply_letter": ctx.store_file(letter.filename, data, DOCX_CONTENT_TYPE)}
+
+
+def build_reply_letter(params: dict, text, today: date, draft: bool = False) -> ReplyLetter:
+    """The ReplyLetter of the `reply_letter` topic's parameters (evaluated), for the worker and for the
+    task page's live preview alike. `text` turns a process value into text (a long text is stored
+    apart). A `draft` (the preview of a form not yet submitted) shows what is missing or not yet valid
+    as placeholders — the letter not yet numbered as 交函〔2026〕×号 — instead of refusing."""
+    get = params.get
+    day = today
+    if get("sign_date"):
+        try:
+            day = _date(get("sign_date"))
+        except LetterError:
+            if not draft:
+                raise
+    year = get("doc_year") or day.year
+    prefix = text(get("doc_prefix"))
+    missing = {}
+    try:
+        doc_number = format_doc_number(prefix, year, _number(get("doc_serial"), "发文顺序号"))
+    except LetterError:
+        if not draft:
+            raise
+        doc_number = draft_doc_number(prefix, year)
+        missing["doc_number"] = doc_number[len(prefix):]
+    try:
+        number = _number(get("item_no"), "建议/提案编号")
+    except LetterError:
+        if not draft:
+            raise
+        number = None
+    return ReplyLetter(
+        unit_name=text(get("unit_name")), doc_number=doc_number, item_type=_item_type(get("item_type")),
+        session_label=text(get("session_label")), item_no=number, proposer_name=text(get("proposer_name")),
+        is_co_unit=_flag(get("is_co_unit")), body=text(get("body")), result_class=text(get("result_class")),
+        class_mark_position=text(get("class_mark_position")) or "top_right",
+        publication=text(get("publication")), publication_reason=text(get("publication_reason")),
+        sign_unit=text(get("sign_unit")), sign_date=day, contact_person=text(get("contact_person")),
+        contact_phone=text(get("contact_phone")), cc=_list(get("cc")), addressee=text(get("addressee")),
+        draft=draft, missing=missing)
 
 
 # --- key items (四个一), summaries and the annual report ----------------------------------------------

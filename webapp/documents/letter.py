@@ -131,21 +131,27 @@ class ReplyLetter:
     cc: list[str] = field(default_factory=list)  # 抄送
     addressee: str = ""  # 主送 when not the proposer, e.g. the lead unit for a co-unit opinion
     session_prefix: str = "市"  # "关于市十七届人大五次会议…"; "县" for a county
+    # A draft is a preview of values not yet complete (the task page's live preview, 预览稿): a missing
+    # or invalid required value becomes a visible placeholder such as 【答复正文】 instead of an error.
+    # `missing` maps each such field to the placeholder text put in its place.
+    draft: bool = False
+    missing: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
+        self.missing = dict(self.missing)
         for name in ("unit_name", "doc_number", "session_label", "proposer_name", "body"):
             setattr(self, name, str(getattr(self, name) or "").strip())
             if not getattr(self, name):
-                raise LetterError(f"答复函缺少{_LABELS[name]}（{name}）")
+                self._missing(name, f"答复函缺少{_LABELS[name]}（{name}）")
         if self.item_type not in ITEM_NOUNS:
             raise LetterError(f"事项类型应为 suggestion（建议）或 proposal（提案），而不是“{self.item_type}”")
         if isinstance(self.item_no, bool) or not isinstance(self.item_no, int) or self.item_no < 1:
-            raise LetterError(f"事项编号应为正整数：{self.item_no!r}")
+            self._missing("item_no", f"事项编号应为正整数：{self.item_no!r}")
         if self.class_mark_position not in std.CLASS_MARK_POSITIONS:
             raise LetterError(f"类别标记位置应为 top_right 或 top_left，而不是“{self.class_mark_position}”")
         self.publication = (self.publication or "").strip()
         if self.publication not in PUBLICATIONS and not (self.is_co_unit and not self.publication):
-            raise LetterError(f"公开属性应为{'、'.join(PUBLICATIONS)}之一，而不是“{self.publication}”")
+            self._missing("publication", f"公开属性应为{'、'.join(PUBLICATIONS)}之一，而不是“{self.publication}”")
         if not isinstance(self.sign_date, date):
             raise LetterError(f"成文日期应为日期：{self.sign_date!r}")
         if isinstance(self.sign_date, datetime):
@@ -153,6 +159,13 @@ class ReplyLetter:
         self.cc = [c.strip() for c in self.cc if c and c.strip()]
         self.result_class = (self.result_class or "").strip()
         self.sign_unit = (self.sign_unit or "").strip() or self.unit_name
+
+    def _missing(self, name: str, error: str) -> None:
+        """A required value is missing or invalid: an error, or in a draft its placeholder."""
+        if not self.draft:
+            raise LetterError(error)
+        setattr(self, name, DRAFT_PLACEHOLDERS[name])
+        self.missing[name] = DRAFT_PLACEHOLDERS[name]
 
     @property
     def title(self) -> str:
@@ -181,7 +194,7 @@ class ReplyLetter:
 
     @property
     def filename(self) -> str:
-        return f"{self.title}.docx"
+        return f"{self.title}（预览稿）.docx" if self.draft else f"{self.title}.docx"
 
     def placeholders(self) -> dict[str, str]:
         """The values of the template placeholders (see the module docstring)."""
@@ -194,9 +207,25 @@ class ReplyLetter:
             "cc": "，".join(self.cc),
         }
 
+    def parts(self) -> list[tuple[str, str]]:
+        """The letter's lines as (element, text) in reading order; see `letter_parts`."""
+        values = self.placeholders()
+        values["title"] = _title_lines(values["title"])
+        return letter_parts(values)
+
 
 _LABELS = {"unit_name": "承办单位名称", "doc_number": "发文字号", "session_label": "届次",
            "proposer_name": "代表/委员姓名", "body": "正文"}
+# What a draft shows for a missing value (the HTML preview marks these texts).
+DRAFT_PLACEHOLDERS = {"unit_name": "【承办单位名称】", "doc_number": "【发文字号】", "session_label": "【届次】",
+                      "proposer_name": "【代表/委员姓名】", "body": "【答复正文】", "item_no": "【编号】",
+                      "publication": "【公开属性】"}
+DRAFT_SERIAL = "×"  # the number of a letter not yet numbered: 交函〔2026〕×号
+
+
+def draft_doc_number(prefix: str, year: int | str) -> str:
+    """发文字号 of a letter not yet numbered, e.g. 交函〔2026〕×号 (〔2026〕×号 without 机关代字)."""
+    return f"{(prefix or '').strip()}〔{year}〕{DRAFT_SERIAL}号"
 
 
 def sample_letter(item_type: str = SUGGESTION, is_co_unit: bool = False,
@@ -229,7 +258,7 @@ def render_reply_letter(letter: ReplyLetter, template_path: str | Path | None = 
     values = letter.placeholders()
     values["title"] = _title_lines(values["title"])
     if template_path is None:
-        doc = _build(values, letter.class_mark_position, fit=True)
+        doc = _build(letter_parts(values), letter.class_mark_position, fit=True)
     else:
         path = Path(template_path)
         if not path.is_file():
@@ -245,7 +274,7 @@ def render_reply_letter(letter: ReplyLetter, template_path: str | Path | None = 
 
 def render_template() -> bytes:
     """The built-in layout with {{placeholders}} instead of values: a starting point for a template."""
-    doc = _build({name: "{{" + name + "}}" for name in PLACEHOLDERS}, "top_right", fit=False)
+    doc = _build(letter_parts({name: "{{" + name + "}}" for name in PLACEHOLDERS}), "top_right", fit=False)
     layout.set_properties(doc, title="答复函模板", author="")
     return layout.to_bytes(doc)
 
@@ -274,77 +303,95 @@ PUBLICATION_LINE = "公开属性：{}"
 CC_LINE = "抄送：{}。"
 
 
-def _build(values: dict[str, str], class_mark_position: str, fit: bool):
-    """The built-in layout with `values`. `fit`: they are a letter's, so the letterhead is sized to the
-    name, the body split into paragraphs and the signature centred over the date; render_template passes
-    placeholder texts and fit=False."""
+def letter_parts(values: dict[str, str]) -> list[tuple[str, str]]:
+    """The letter's elements in reading order as (element, text) — the one place its wording is put
+    together, for the Word layout (`_build`) and the HTML preview (letter_html.py) alike. `values` are
+    a letter's `placeholders()` (title already broken into lines), or {{placeholder}} texts for a
+    template. Left out when empty: the class mark, 公开属性, the contact line and 抄送. The element
+    names are keys of `ELEMENTS`; "body" is the whole body (see `body_blocks`)."""
+    parts = [("letterhead", values["unit_name"])]
+    if values["class_mark"]:
+        parts.append(("class_mark", values["class_mark"]))
+    parts += [("doc_number", values["doc_number"]), ("title", values["title"]), ("addressee", values["addressee"]),
+              ("body", values["body"]), ("sign_unit", values["sign_unit"]), ("sign_date", values["sign_date"])]
+    if values["publication"]:
+        parts.append(("publication", PUBLICATION_LINE.format(values["publication"])))
+    if values["contact"]:
+        parts.append(("note", values["contact"]))
+    if values["cc"]:
+        parts.append(("cc", CC_LINE.format(values["cc"])))
+    return parts
+
+
+def _build(parts: list[tuple[str, str]], class_mark_position: str, fit: bool):
+    """The built-in layout of `parts` (see `letter_parts`). `fit`: they are a letter's, so the
+    letterhead is sized to the name, the body split into paragraphs and the signature centred over the
+    date; render_template passes placeholder texts and fit=False."""
     doc = Document()
     layout.setup_styles(doc, ELEMENTS["body"])
     section = doc.sections[0]
     _setup_page(doc, section)
     layout.clear_body(doc)
-
-    # Letterhead and first rule: the first page's header (see the module docstring).
-    head_size = _letterhead_size(values["unit_name"]) if fit else std.LETTERHEAD_MAX_SIZE
-    head = layout.first_paragraph(section.first_page_header)
-    _format(head, "letterhead", size=head_size)
-    overhang = std.mm_to_twips(std.RULE_OVERHANG_MM)
-    layout.set_indent(head, left=-overhang, right=-overhang)
-    layout.border(head, "bottom", "thickThinSmallGap", std.RULE_WIDTH_PT, std.RED,
-                  space_pt=round(std.mm_to_pt(std.RULE_BELOW_HEAD_MM)))
-    _add_run(head, values["unit_name"], "letterhead", size=head_size)
-
     layout.rule_paragraph(layout.first_paragraph(section.first_page_footer))  # no page number on the first page
-
     # Page numbers from page 2 on: odd pages right, even pages left, one character in.
     layout.page_numbers(section, ELEMENTS["page_number"])
+    texts = dict(parts)
 
-    if values["class_mark"]:
-        mark = _paragraph(doc, "class_mark", values["class_mark"])
-        layout.set_child(mark._p.get_or_add_pPr(), "framePr", wrap="around", vAnchor="page", hAnchor="margin",
-                         xAlign="right", y=std.mm_to_twips(std.CLASS_MARK_TOP_MM))
-        _align_class_mark(mark._p, class_mark_position)
-
-    # Second rule: an empty framed paragraph placed on the page (not in the flow), 170 mm wide, centred,
-    # its bottom border's lower edge 20 mm above the bottom edge. It is anchored here, on the first page.
-    rule = doc.add_paragraph()._p
-    layout.rule_paragraph(rule)
-    layout.border(rule, "bottom", "thinThickSmallGap", std.RULE_WIDTH_PT, std.RED)
-    rule_height = layout.RULE_LINE_TWIPS + round(std.RULE_WIDTH_PT * std.TWIPS_PER_PT)
-    layout.set_child(rule.get_or_add_pPr(), "framePr", w=std.mm_to_twips(std.RULE_LENGTH_MM), wrap="around",
-                     hAnchor="page", xAlign="center", vAnchor="page",
-                     y=std.mm_to_twips(std.PAGE_HEIGHT_MM - std.RULE_ABOVE_PAGE_BOTTOM_MM) - rule_height)
-
-    number = _paragraph(doc, "doc_number", values["doc_number"])
-    # 发文字号 7/8 of a 3号 character's height under the rule (§10.1): the exact-height line already puts
-    # half its leading above the characters; the paragraph adds the rest.
-    leading_above = (std.LINE_PITCH_TWIPS / std.TWIPS_PER_PT - std.SIZE_3) / 2
-    number.paragraph_format.space_before = Pt(round(std.SIZE_3 * 7 / 8 - leading_above, 1))
-    for _ in range(std.TITLE_BLANK_LINES_BEFORE):
-        _paragraph(doc, "blank", "")
-    _paragraph(doc, "title", values["title"])
-    _paragraph(doc, "blank", "")
-    _paragraph(doc, "addressee", values["addressee"])
-    if fit:
-        for block in body_blocks(values["body"]):
-            p = _paragraph(doc, "body", "")
-            for text, font in block:
-                _add_run(p._p, text, "body", font=font)
-    else:
-        _paragraph(doc, "body", values["body"])
-    for _ in range(std.SEAL_BLANK_LINES):
-        _paragraph(doc, "blank", "")
-    sign_unit = _paragraph(doc, "sign_unit", values["sign_unit"])
-    if fit:  # 发文机关署名 centred over the date (§7.3.5.1): shift by half the difference of their widths
-        shift = (text_width(values["sign_date"]) - text_width(values["sign_unit"])) / 2
-        _set_ind_chars(sign_unit._p, "sign_unit", right_chars=max(0.0, std.DATE_RIGHT_CHARS + shift))
-    _paragraph(doc, "sign_date", values["sign_date"])
-    if values["publication"]:
-        _paragraph(doc, "publication", PUBLICATION_LINE.format(values["publication"]))
-    if values["contact"]:
-        _paragraph(doc, "note", values["contact"])
-    if values["cc"]:
-        _imprint(doc, CC_LINE.format(values["cc"]))
+    for kind, text in parts:
+        if kind == "letterhead":
+            # Letterhead and first rule: the first page's header (see the module docstring).
+            head_size = _letterhead_size(text) if fit else std.LETTERHEAD_MAX_SIZE
+            head = layout.first_paragraph(section.first_page_header)
+            _format(head, "letterhead", size=head_size)
+            overhang = std.mm_to_twips(std.RULE_OVERHANG_MM)
+            layout.set_indent(head, left=-overhang, right=-overhang)
+            layout.border(head, "bottom", "thickThinSmallGap", std.RULE_WIDTH_PT, std.RED,
+                          space_pt=round(std.mm_to_pt(std.RULE_BELOW_HEAD_MM)))
+            _add_run(head, text, "letterhead", size=head_size)
+        elif kind == "class_mark":
+            mark = _paragraph(doc, "class_mark", text)
+            layout.set_child(mark._p.get_or_add_pPr(), "framePr", wrap="around", vAnchor="page", hAnchor="margin",
+                             xAlign="right", y=std.mm_to_twips(std.CLASS_MARK_TOP_MM))
+            _align_class_mark(mark._p, class_mark_position)
+        elif kind == "doc_number":
+            # Second rule: an empty framed paragraph placed on the page (not in the flow), 170 mm wide,
+            # centred, its bottom border's lower edge 20 mm above the bottom edge, anchored on page one.
+            rule = doc.add_paragraph()._p
+            layout.rule_paragraph(rule)
+            layout.border(rule, "bottom", "thinThickSmallGap", std.RULE_WIDTH_PT, std.RED)
+            rule_height = layout.RULE_LINE_TWIPS + round(std.RULE_WIDTH_PT * std.TWIPS_PER_PT)
+            layout.set_child(rule.get_or_add_pPr(), "framePr", w=std.mm_to_twips(std.RULE_LENGTH_MM), wrap="around",
+                             hAnchor="page", xAlign="center", vAnchor="page",
+                             y=std.mm_to_twips(std.PAGE_HEIGHT_MM - std.RULE_ABOVE_PAGE_BOTTOM_MM) - rule_height)
+            number = _paragraph(doc, "doc_number", text)
+            # 发文字号 7/8 of a 3号 character's height under the rule (§10.1): the exact-height line already
+            # puts half its leading above the characters; the paragraph adds the rest.
+            leading_above = (std.LINE_PITCH_TWIPS / std.TWIPS_PER_PT - std.SIZE_3) / 2
+            number.paragraph_format.space_before = Pt(round(std.SIZE_3 * 7 / 8 - leading_above, 1))
+        elif kind == "title":
+            for _ in range(std.TITLE_BLANK_LINES_BEFORE):
+                _paragraph(doc, "blank", "")
+            _paragraph(doc, "title", text)
+            _paragraph(doc, "blank", "")
+        elif kind == "body":
+            if fit:
+                for block in body_blocks(text):
+                    p = _paragraph(doc, "body", "")
+                    for run_text, font in block:
+                        _add_run(p._p, run_text, "body", font=font)
+            else:
+                _paragraph(doc, "body", text)
+            for _ in range(std.SEAL_BLANK_LINES):
+                _paragraph(doc, "blank", "")
+        elif kind == "sign_unit":
+            sign_unit = _paragraph(doc, "sign_unit", text)
+            if fit:  # 发文机关署名 centred over the date (§7.3.5.1): shift by half the difference of their widths
+                shift = (text_width(texts["sign_date"]) - text_width(text)) / 2
+                _set_ind_chars(sign_unit._p, "sign_unit", right_chars=max(0.0, std.DATE_RIGHT_CHARS + shift))
+        elif kind == "cc":
+            _imprint(doc, text)
+        else:  # addressee, sign_date, publication, note
+            _paragraph(doc, kind, text)
     return doc
 
 
