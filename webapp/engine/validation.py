@@ -175,6 +175,7 @@ def _task_spec_problems(task_spec) -> list[str]:
                 problems.append(f"{label}“{value}”既不是 ISO 8601 日期/期间，也不是 ${{表达式}}")
         if ext.priority and not expressions.is_wrapped(ext.priority) and not ext.priority.strip().isdigit():
             problems.append(f"优先级“{ext.priority}”应为整数或 ${{表达式}}")
+        problems.extend(_letter_preview_problems(task_spec, ext.properties.get("letter_preview")))
     if isinstance(task_spec, ExternalServiceTask):
         problems.extend(_service_task_problems(ext))
     if isinstance(task_spec, ScriptTask):
@@ -193,6 +194,23 @@ def _task_spec_problems(task_spec) -> list[str]:
         for name, value in {**ext.input_parameters, **ext.output_parameters}.items():
             problems.extend(_value_problems(f"参数 {name}", value))
     return problems
+
+
+LETTER_TOPIC = "reply_letter"
+
+
+def _letter_preview_problems(task_spec, target_id: str | None) -> list[str]:
+    """The property `letter_preview` names the service task of the same process whose parameters make
+    the letter (topic reply_letter); the task page previews the letter from them."""
+    if target_id is None:
+        return []
+    target = task_spec._wf_spec.task_specs.get(target_id.strip())
+    if not isinstance(target, ExternalServiceTask):
+        return [f"扩展属性 letter_preview 应为本流程中生成答复函的服务任务的标识，而“{target_id}”不是本流程的服务任务"]
+    if target.extensions.topic != LETTER_TOPIC:
+        return [f"扩展属性 letter_preview 指向的服务任务“{target_id}”的主题是“{target.extensions.topic}”，"
+                f"应为 {LETTER_TOPIC}（生成答复函）"]
+    return []
 
 
 def _service_task_problems(ext) -> list[str]:
