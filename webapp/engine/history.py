@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "instance_cancelled": "撤销",
     "returned_to_step": "退回到环节",
     "variable_corrected": "更正数据",
+    "item_updated": "更新事项登记信息",
 }
 
 

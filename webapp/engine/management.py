@@ -37,10 +37,12 @@ class JobContext:
         self.db = db
         self.job_id = job.id
         self.instance_id = job.instance_id
+        self.element_id, self.element_name = job.element_id, job.name
         self.business_key = business_key
         self.settings = settings
         self.pending: list = []
         self._files: list[tuple[StoredFile, dict]] = []
+        self._writes: list = []
 
     def resolve_users(self, users=None, group=None, unit=None) -> list[int]:
         with self.db.read() as session:
@@ -75,6 +77,12 @@ class JobContext:
         self._files.append((row, ref))
         return ref
 
+    def in_transaction(self, write) -> None:
+        """Have `write(session)` change business rows in the transaction that completes the job (after
+        the instance lock is taken, so it sees the rows as they are then); a failed or repeated run
+        changes nothing."""
+        self._writes.append(write)
+
     def save(self, session) -> None:
         """Add what the job collected to the completing transaction; stored files get their ids."""
         session.add_all(self.pending)
@@ -82,6 +90,8 @@ class JobContext:
             session.flush()
             for row, ref in self._files:
                 ref["file_id"] = row.id
+        for write in self._writes:
+            write(session)
 
     def once(self, key: str) -> bool:
         """True if the outside effect `key` has not yet happened for this job (call `done` right after it)."""
