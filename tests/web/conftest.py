@@ -66,3 +66,22 @@ def procedure(app, engine):
     tests/procedure/driver.py (the office, four handling units with every role; password "secret")."""
     from tests.procedure.driver import Procedure
     return Procedure(engine)
+
+
+# --- real browser (tests/web/browser_support.py) ----------------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    """The `app` fixture served on 127.0.0.1 at a free port in a background thread; yields the base URL."""
+    from tests.web.browser_support import serve
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (skips when Chromium or playwright is missing); each test
+    opens its own context with browser.new_context() and closes it."""
+    from tests.web.browser_support import launch
+    with launch() as browser:
+        yield browser

@@ -1,14 +1,13 @@
 """Notice templates and the outbox in the browser: administrators list and edit templates with a live
 preview; a template that does not compile is refused in Chinese and nothing is saved; the outbox
 lists and shows the mails kept when no SMTP server is configured. Nobody else gets in."""
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from tests.support.bpmn import linear
+from tests.web.browser_support import require, serve
 from webapp.messaging import templates
 from webapp.messaging.mail import Mailer, build_message
 from webapp.models import MessageTemplate, Notification, User
@@ -253,32 +252,18 @@ def test_a_notice_of_the_worker_shows_in_the_outbox(login, deployed, people, set
 
 # --- in a real browser: the preview follows the typing -------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.fixture
-def page(app):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+def page(app, browser):
+    sync_api = require(module_level=False)
     app.config["WTF_CSRF_ENABLED"] = True  # the live preview must pass the CSRF check as a browser does
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(15000)
-            page.base = f"http://127.0.0.1:{httpd.server_port}"
-            page.expect = sync_api.expect
-            yield page
-            browser.close()
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
+    with serve(app) as url:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base = url
+        page.expect = sync_api.expect
+        yield page
+        context.close()
 
 
 def test_live_preview_in_the_browser(page, deployed):

@@ -1,54 +1,17 @@
 """A real browser (Debian's headless Chromium) through the main path: log in, start, fill the form, see the next step."""
-import threading
-from pathlib import Path
+from tests.web.browser_support import SCREENSHOTS, require, shot
 
-import pytest
-from werkzeug.serving import make_server
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+sync_api = require()
 
 
-@pytest.fixture
-def server(app):
-    """The app served on 127.0.0.1 at a free port, in a background thread."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def shot(page, name, request):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    suffix = request.node.callspec.id if hasattr(request.node, "callspec") else "run"
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{suffix}.png"), full_page=True)
-
-
-def test_clerk_starts_fills_and_sees_next_step(server, browser, request):
+def test_clerk_starts_fills_and_sees_next_step(live_server, browser, request):
     expect = sync_api.expect
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
 
     # Log in (a wrong password first: the message is Chinese).
-    page.goto(f"{server}/login")
+    page.goto(f"{live_server}/login")
     page.fill("#username", "clerk1")
     page.fill("#password", "wrong")
     page.click("button[type=submit]")
@@ -111,11 +74,11 @@ def test_clerk_starts_fills_and_sees_next_step(server, browser, request):
     context.close()
 
 
-def test_phone_layout_inbox(server, browser, approval, request):
+def test_phone_layout_inbox(live_server, browser, approval, request):
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
-    page.goto(f"{server}/login?next=/%3Ftab%3Dgroups")
+    page.goto(f"{live_server}/login?next=/%3Ftab%3Dgroups")
     page.fill("#username", "clerk1")
     page.fill("#password", "secret")
     page.click("button[type=submit]")
@@ -128,13 +91,13 @@ def test_phone_layout_inbox(server, browser, approval, request):
     context.close()
 
 
-def test_every_widget_in_the_browser(server, browser, deployed, people, units, request):
+def test_every_widget_in_the_browser(live_server, browser, deployed, people, units, request):
     from .conftest import open_task_id
     instance_id = deployed.runtime.start("all_fields", "AF-B1", title="全部字段演示", actor=people["clerk1"])
     task_id = open_task_id(deployed, instance_id, "fill")
     expect = sync_api.expect
     page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{server}/login?next=/tasks/{task_id}")
+    page.goto(f"{live_server}/login?next=/tasks/{task_id}")
     page.fill("#username", "clerk1")
     page.fill("#password", "secret")
     page.click("button[type=submit]")
@@ -157,7 +120,7 @@ def test_every_widget_in_the_browser(server, browser, deployed, people, units, r
     expect(page.locator(".task-list")).to_contain_text("查看")
 
 
-def test_admin_changes_a_rule_and_recomputes_the_open_due_dates(server, browser, deployed, people, request):
+def test_admin_changes_a_rule_and_recomputes_the_open_due_dates(live_server, browser, deployed, people, request):
     """The 'handling' rule shortened from 3 to 2 months with the box ticked: the open task of an item
     (tests/diagrams/deadlines.bpmn: due `${deadline('handling')}`) shows its new due date."""
     from tests.conftest import diagram
@@ -171,14 +134,14 @@ def test_admin_changes_a_rule_and_recomputes_the_open_due_dates(server, browser,
     page = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(15000)
-    page.goto(f"{server}/login?next=/instances/{instance_id}")
+    page.goto(f"{live_server}/login?next=/instances/{instance_id}")
     page.fill("#username", "admin")
     page.fill("#password", "secret")
     page.click("button[type=submit]")
     expect(page.locator(".task-list")).to_contain_text("办理答复")
     expect(page.locator(".task-list")).to_contain_text(before)
 
-    page.goto(f"{server}/admin/deadlines#rule-handling")
+    page.goto(f"{live_server}/admin/deadlines#rule-handling")
     card = page.locator("#rule-handling")
     card.locator("input[name=value]").fill("2")
     card.locator("select[name=unit]").select_option("months")
@@ -195,7 +158,7 @@ def test_admin_changes_a_rule_and_recomputes_the_open_due_dates(server, browser,
 
     after = f"到期 {deployed.clock.deadline('handling').isoformat()} 23:59"
     assert after != before
-    page.goto(f"{server}/instances/{instance_id}")
+    page.goto(f"{live_server}/instances/{instance_id}")
     expect(page.locator(".task-list")).to_contain_text(after)
     expect(page.locator(".task-list")).not_to_contain_text(before)
     shot(page, "10-item-due-date-recomputed", request)

@@ -1,26 +1,15 @@
 """A real browser (Debian's headless Chromium) on the reporting pages: the item page's diagram with the
 current step highlighted, and the statistics page with its charts drawn (tests/web/reports_city.py)."""
-import threading
-from pathlib import Path
-
 import pytest
 import time_machine
-from werkzeug.serving import make_server
 
+from tests.web.browser_support import require, serve, shot
 from webapp import create_app
 from webapp.web.vendor import available
 
 from . import reports_city
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+sync_api = require()
 
 
 @pytest.fixture
@@ -31,38 +20,26 @@ def city(engine):
 
 
 @pytest.fixture
-def server(settings, engine, city):
-    app = create_app(settings, engine)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+def live_server(settings, engine, city):
+    with serve(create_app(settings, engine)) as url:
+        yield url
 
 
 @pytest.fixture
-def page(request):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    context.close()
 
 
-def shot(page, name, request):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{request.node.callspec.id}.png"), full_page=True)
-
-
-def test_the_item_diagram_and_the_statistics_charts(server, city, page, request):
+def test_the_item_diagram_and_the_statistics_charts(live_server, city, page, request):
     if not (available("camunda-bpmn-js") and available("chart.js")):
         pytest.skip("node_modules is not installed (npm ci): no diagram viewer or chart library to test")
     expect = sync_api.expect
-    page.goto(f"{server}/login?next=/instances/{city['two']}")
+    page.goto(f"{live_server}/login?next=/instances/{city['two']}")
     page.fill("#username", "office")
     page.fill("#password", "secret")
     page.click("button[type=submit]")
@@ -90,7 +67,7 @@ def test_the_item_diagram_and_the_statistics_charts(server, city, page, request)
     expect(diagram.locator('.djs-element.diagram-completed[data-element-id="assign_units"]')).to_have_count(1)
 
     # Statistics: the office refreshes and the charts are drawn.
-    page.goto(f"{server}/statistics")
+    page.goto(f"{live_server}/statistics")
     page.click("[data-testid=refresh]")
     expect(page.locator(".alert-success")).to_contain_text("统计数据已刷新")
     expect(page.locator("[data-kpi=received]")).to_have_text("6")

@@ -4,21 +4,24 @@ import threading
 
 from webapp.items import batch, intake
 
-from .test_browser import browser, server, shot, sync_api  # noqa: F401  (fixtures)
+from tests.web.browser_support import require, shot
+
 from .test_item_import import app, city, row, workbook  # noqa: F401  (fixtures)
 
+sync_api = require()
 
-def test_the_office_imports_a_batch_and_watches_its_progress(server, browser, request, tmp_path, monkeypatch):
+
+def test_the_office_imports_a_batch_and_watches_its_progress(live_server, browser, request, tmp_path, monkeypatch):
     expect = sync_api.expect
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900},
                                   accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.goto(f"{server}/login")
+    page.goto(f"{live_server}/login")
     page.fill("#username", "office")
     page.fill("#password", "secret")
     page.click("button[type=submit]")
-    page.goto(f"{server}/items")
+    page.goto(f"{live_server}/items")
     page.click("text=批量导入")
     expect(page.locator("h1")).to_have_text("批量导入")
     with page.expect_download() as download:
@@ -63,9 +66,9 @@ def test_the_office_imports_a_batch_and_watches_its_progress(server, browser, re
     expect(page.locator("body")).to_contain_text("分类甄选／快速审查")
 
 
-def test_the_api_page_reads_well(server, browser, request):
+def test_the_api_page_reads_well(live_server, browser, request):
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page.goto(f"{server}/api/v1/docs")
+    page.goto(f"{live_server}/api/v1/docs")
     sync_api.expect(page.locator("h1")).to_contain_text("平台接入接口")
     sync_api.expect(page.locator("#createItem")).to_contain_text("提交一件建议或提案")
     shot(page, "api-docs", request)

@@ -1,60 +1,32 @@
 """A process owner moves running items to a newer version in a real browser (Debian's headless
 Chromium): the versions page, the dry run with its verdicts, and the move of the item chosen."""
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.support.helpers import instance
+from tests.web.browser_support import require, shot
 from tests.web.test_versions import items, owner  # noqa: F401 - fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+sync_api = require()
 expect = sync_api.expect
 
 
 @pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+def page(browser):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
-
-
-def shot(page, name, request):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{request.node.callspec.id}.png"), full_page=True)
-
-
-def test_dry_run_then_move_the_item_that_can(server, page, items, owner, engine, request):  # noqa: F811
-    page.goto(f"{server}/login")
+def test_dry_run_then_move_the_item_that_can(live_server, page, items, owner, engine, request):  # noqa: F811
+    page.goto(f"{live_server}/login")
     page.fill("#username", owner)
     page.fill("#password", "secret")
     page.click("button[type=submit]")
 
-    page.goto(f"{server}/modeler/")
+    page.goto(f"{live_server}/modeler/")
     page.locator("tr[data-key=mig_main]").get_by_role("link", name="版本与迁移").click()
     expect(page.locator("h1")).to_have_text("迁移测试 · 版本")
     expect(page.locator("[data-testid=versions] tr[data-version='1'] .count-running")).to_have_text("1")

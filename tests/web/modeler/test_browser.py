@@ -1,28 +1,19 @@
 """Process owners change the procedure in a real browser (Debian's headless Chromium): the Camunda 7
 modeler and the decision table editor served from node_modules, deploys that new items follow while
 running items keep their version, refusals shown on the element, and the door closed to others."""
-import threading
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.procedure.driver import accept, consult, dispatch, handle, register
+from tests.web.browser_support import require, shot
 from webapp.clock import OFFICE_TZ
 from webapp.models import HumanTask
 from webapp.web import vendor
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=OFFICE_TZ)
 
-if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+sync_api = require()
 expect = sync_api.expect
 
 
@@ -36,37 +27,13 @@ def libraries():
         pytest.skip(message)
 
 
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def shot(page, name, request):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    suffix = request.node.callspec.id if hasattr(request.node, "callspec") else "run"
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{suffix}.png"), full_page=True)
-
-
-def open_page(browser, server, username, path):
+def open_page(browser, live_server, username, path):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30000)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/login?next={path}")
+    page.goto(f"{live_server}/login?next={path}")
     page.fill("#username", username)
     page.fill("#password", "secret")
     page.click("button[type=submit]")
@@ -74,8 +41,8 @@ def open_page(browser, server, username, path):
     return page
 
 
-def open_editor(browser, server, username, path):
-    page = open_page(browser, server, username, path)
+def open_editor(browser, live_server, username, path):
+    page = open_page(browser, live_server, username, path)
     expect(page.locator("body[data-modeler-ready=true]")).to_be_attached()
     return page
 
@@ -86,10 +53,10 @@ def intake_task(engine, instance_id) -> int:
                                                status="open").scalar()
 
 
-def test_owner_adds_a_form_field_new_items_get_it_running_ones_keep_theirs(server, browser, product, owner,
+def test_owner_adds_a_form_field_new_items_get_it_running_ones_keep_theirs(live_server, browser, product, owner,
                                                                             engine, request):
     earlier = product.start(item_no=101, title="关于增设社区公交站点的建议")
-    page = open_editor(browser, server, owner, "/modeler/processes/item_handling")
+    page = open_editor(browser, live_server, owner, "/modeler/processes/item_handling")
     # The real Camunda 7 modeler, with Chinese in the properties panel and the element templates loaded.
     assert page.evaluate("typeof window.modeler.get('elementTemplates').getAll") == "function"
     topics = page.evaluate("window.modeler.get('elementTemplates').getAll().map(t => t.name)")
@@ -125,19 +92,19 @@ def test_owner_adds_a_form_field_new_items_get_it_running_ones_keep_theirs(serve
     assert not page.errors, page.errors
 
     later = product.start(item_no=102, title="关于延长公交末班车时间的建议")
-    office = open_page(browser, server, "office", f"/tasks/{intake_task(engine, later)}")
+    office = open_page(browser, live_server, "office", f"/tasks/{intake_task(engine, later)}")
     expect(office.locator("[data-field=contact_note]")).to_contain_text("联系情况备注")
     shot(office, "24-new-item-has-the-new-field", request)
-    office.goto(f"{server}/tasks/{intake_task(engine, earlier)}")
+    office.goto(f"{live_server}/tasks/{intake_task(engine, earlier)}")
     expect(office.locator("[data-field=intake_decision]")).to_be_visible()
     expect(office.locator("[data-field=contact_note]")).to_have_count(0)
     shot(office, "25-earlier-item-keeps-its-form", request)
 
 
-def test_a_decision_table_edit_changes_the_outcome_for_new_items(server, browser, product, owner, engine, request):
+def test_a_decision_table_edit_changes_the_outcome_for_new_items(live_server, browser, product, owner, engine, request):
     import time_machine
     earlier = product.start(item_no=201, title="关于优化学校周边交通的建议")
-    page = open_editor(browser, server, owner, "/modeler/decisions/face_to_face")
+    page = open_editor(browser, live_server, owner, "/modeler/decisions/face_to_face")
     expect(page.locator("[data-testid=decision-table]")).to_contain_text("命中策略")
     # 力争面商 now means the reply waits for a face-to-face record: the cell edited in the table itself.
     cell = page.locator('td[data-element-id="rule_feasible_blocks"] [contenteditable]')
@@ -182,8 +149,8 @@ def test_a_decision_table_edit_changes_the_outcome_for_new_items(server, browser
                 assert product.open_summary() == [("record_face_to_face", "jtj")]  # no reply without a meeting
 
 
-def test_a_refused_deploy_shows_the_problem_on_the_element(server, browser, product, owner, request):
-    page = open_editor(browser, server, owner, "/modeler/processes/item_handling")
+def test_a_refused_deploy_shows_the_problem_on_the_element(live_server, browser, product, owner, request):
+    page = open_editor(browser, live_server, owner, "/modeler/processes/item_handling")
     page.click('g.djs-element[data-element-id="intake_review"]')
     page.locator(".bio-properties-panel-group-header", has_text="办理人设置").click()  # open the group
     page.fill("#bio-properties-panel-dueDate", "${deadline('no_such_rule')}")
@@ -201,8 +168,8 @@ def test_a_refused_deploy_shows_the_problem_on_the_element(server, browser, prod
     expect(page.locator("[data-testid=editing-state]")).to_contain_text("第 1 版（现行版本）")
 
 
-def test_service_tasks_from_the_template_list(server, browser, product, owner, request):
-    page = open_editor(browser, server, owner, "/modeler/processes/item_handling")
+def test_service_tasks_from_the_template_list(live_server, browser, product, owner, request):
+    page = open_editor(browser, live_server, owner, "/modeler/processes/item_handling")
     page.click('g.djs-element[data-element-id="notify_not_registered"]')
     page.locator(".bio-properties-panel-group-header", has_text="模板").locator("button", has_text="选择").click()
     chooser = page.locator("[data-testid=template-chooser]")
@@ -220,8 +187,8 @@ def test_service_tasks_from_the_template_list(server, browser, product, owner, r
     shot(page, "51-template-applied", request)
 
 
-def test_others_are_refused(server, browser, product, request):
-    page = open_page(browser, server, "office", "/modeler/")
+def test_others_are_refused(live_server, browser, product, request):
+    page = open_page(browser, live_server, "office", "/modeler/")
     expect(page.locator("h1")).to_have_text("没有权限")
     expect(page.locator(".error-message")).to_contain_text("只有流程管理员和系统管理员")
     expect(page.locator("nav.main-nav")).not_to_contain_text("流程建模")
