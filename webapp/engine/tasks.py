@@ -1,12 +1,14 @@
 """Task service: inboxes as SQL queries, claim / unclaim, and completing a task with its form."""
+import copy
 from types import SimpleNamespace
+from uuid import UUID
 
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 
 from ..models import HumanTask, Instance, RoleAssignment, TaskCandidate, Unit, User, utcnow
 from .runtime import INSTANCE_COLUMNS, OFFICE_TZ
-from . import forms, history
-from .errors import ConcurrentUpdate, NotAllowed, NotFound, TaskNotOpen
+from . import expressions, forms, history
+from .errors import ConcurrentUpdate, EngineError, NotAllowed, NotFound, TaskNotOpen
 
 _HUMAN_TASKS, _CANDIDATES, _USERS = HumanTask.__table__, TaskCandidate.__table__, User.__table__
 _INSTANCES = Instance.__table__
@@ -102,6 +104,65 @@ class Tasks:
                 if not hasattr(task_spec, "form"):  # a multi-instance task: the form is its child's
                     task_spec = candidate.task_specs[task_spec.task_spec]
                 return task_spec.form
+        raise NotFound(f"流程定义中找不到任务 {element_id}")
+
+    # --- what a later service task would be given (previews) ---
+
+    def preview_property(self, instance, element_id: str, name: str) -> str | None:
+        """The value of the extension property `name` of a user task, e.g. `letter_preview`."""
+        ext = getattr(self._task_spec(instance, element_id)[0], "extensions", None)
+        return ext.properties.get(name) if ext is not None else None
+
+    def service_parameters(self, session, task: HumanTask, property_name: str, values: dict) -> tuple[str, dict]:
+        """The input parameters of the service task named by the user task's extension property
+        `property_name` (e.g. `letter_preview` = "generate_letter"), evaluated with the engine's
+        expressions on the task's data merged with `values` — a form's current, unsaved values; an empty
+        value counts as not filled in. A variable not set (yet) gives None. Reads only: nothing of the
+        instance changes. Returns (topic, parameters); raises NotFound, or EngineError naming the
+        parameter whose expression failed."""
+        user_spec, process_spec = self._task_spec(task.instance, task.element_id)
+        target_id = getattr(user_spec, "extensions", None) and user_spec.extensions.properties.get(property_name)
+        if not target_id:
+            raise NotFound(f"任务“{task.name}”没有声明 {property_name}")
+        target = process_spec.task_specs.get(target_id)
+        if target is None or not getattr(target.extensions, "topic", None):
+            raise NotFound(f"任务“{task.name}”的 {property_name} 指向的服务任务“{target_id}”不存在")
+        workflow = self.runtime.load(session, task.instance_id, lock=False, must_run=False).workflow
+        spiff_task = workflow.get_task_from_id(UUID(task.task_guid))
+        if spiff_task is None:
+            raise NotFound("该任务的流程数据已不在（流程已结束或已退回重办），无法预览。")
+        context = copy.deepcopy(spiff_task.data)
+        for key, value in values.items():
+            if value in ("", None, []):
+                context.pop(key, None)
+            else:
+                context[key] = value
+        params = {}
+        for name, text in target.extensions.input_parameters.items():
+            if not expressions.is_wrapped(text):
+                params[name] = text
+                continue
+            try:
+                params[name] = expressions.SCRIPT_ENGINE.environment.evaluate(
+                    expressions.unwrap(text), copy.copy(context))
+            except NameError:  # a value not filled in yet: the preview shows its placeholder
+                params[name] = None
+            except expressions.ExpressionError as e:
+                raise EngineError(f"参数“{name}”的表达式不可用：{e}") from None
+            except Exception as e:
+                raise EngineError(f"参数“{name}”的表达式无法计算（{type(e).__name__}：{e}）") from None
+        return target.extensions.topic, params
+
+    def _task_spec(self, instance, element_id: str):
+        """(task spec, the spec of the process that holds it) of a user task of the instance's deployment;
+        for a multi-instance task its child's spec."""
+        spec, subprocess_specs = self.runtime.repository.specs.get(instance.deployment_id, instance.process_key)
+        for candidate in (spec, *subprocess_specs.values()):
+            if element_id in candidate.task_specs:
+                task_spec = candidate.task_specs[element_id]
+                if not hasattr(task_spec, "form"):
+                    task_spec = candidate.task_specs[task_spec.task_spec]
+                return task_spec, candidate
         raise NotFound(f"流程定义中找不到任务 {element_id}")
 
     # --- claim ---

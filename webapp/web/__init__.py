@@ -55,6 +55,9 @@ def register_web(app):
     from . import operations, versions
     app.register_blueprint(versions.bp)
     app.register_blueprint(operations.bp)
+    # The task page's live preview of the reply letter (HTML, and the Word 预览稿).
+    from . import letter_preview
+    app.register_blueprint(letter_preview.bp)
 
     # Office intake besides the form: spreadsheet batches; the platforms' API (bearer tokens, no cookies:
     # nothing for CSRF to protect) and its administration.

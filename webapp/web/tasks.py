@@ -32,6 +32,7 @@ def _render(task_id: int, submission: Submission | None = None, errors: dict | N
         if submission is not None:
             values.update(submission.shown)  # everything the user entered wins over stored values
         units = units_for(session, form)
+        letter_preview = get_engine().tasks.preview_property(task.instance, task.element_id, "letter_preview")
     editable = task.status == "open" and task.instance.status != "suspended" and can_complete(user, task)
     context = dict(
         task=task, form=form, values=values, errors=errors or {}, alert=alert,
@@ -43,6 +44,7 @@ def _render(task_id: int, submission: Submission | None = None, errors: dict | N
         and (task.assignee_id == user.id or user.is_admin),
         status_label=TASK_STATUS.get(task.status, task.status),
         max_upload=get_settings().max_upload_bytes,
+        letter_preview=bool(letter_preview),
     )
     return render_template("task.html", **context), status
 
@@ -73,6 +75,8 @@ def submit(task_id):
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id):
+    with get_engine().db.read() as session:
+        _visible_task(session, task_id)  # 403 for who may not even see it (nothing changes)
     try:
         get_engine().tasks.claim(task_id, actor())
         flash("已认领，任务已移到“我的任务”。", "success")
@@ -85,6 +89,8 @@ def claim(task_id):
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id):
+    with get_engine().db.read() as session:
+        _visible_task(session, task_id)
     try:
         get_engine().tasks.unclaim(task_id, actor())
         flash("已退回，任务回到“待认领”。", "success")
