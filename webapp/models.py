@@ -558,3 +558,30 @@ class StatisticsReplyFact(Base):
     face_to_face: Mapped[bool] = mapped_column(Boolean, default=False)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     finished: Mapped[bool] = mapped_column(Boolean, default=False)  # the unit's handling has ended
+
+
+# --- consultations: the units' records of 先协商后答复, confirmed by the proposer ---------------------
+
+class ConsultationRecord(Base):
+    """One consultation of a handling unit with the proposer (办前、办中、面商、办后协商; PROCESS.md §3.5),
+    written by the service task `record_consultation` (service_tasks/consultations.py) and confirmed or
+    disputed by the lead proposer on the item's page. `job_key` (the service task's run) makes a
+    retried job write the row once."""
+    __tablename__ = "consultation_records"
+    __table_args__ = (UniqueConstraint("instance_id", "job_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    job_key: Mapped[str] = mapped_column(String(64))  # the task guid of the service task that wrote it
+    unit_code: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16))  # before | during | face_to_face | after
+    method: Mapped[str] = mapped_column(String(16))  # face_to_face | forum | visit | phone | video | online | written
+    held_on: Mapped[date] = mapped_column(Date)
+    participants: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")  # the handler who completed the form
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | confirmed | disputed
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))  # username of the proposer who answered
+    confirmed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    proposer_comment: Mapped[str] = mapped_column(Text, default="")

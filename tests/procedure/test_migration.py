@@ -16,8 +16,8 @@ NEW_FIELD = ('<camunda:formField id="leader_decision" label="审核意见" type=
 
 def changed_unit_handling() -> list[DefinitionSource]:
     """bpmn/ and dmn/ with `unit_handling` changed: `leader_review` asks for a note, and the script
-    `record_consult_before` (记入协商记录（办前）) is gone — the consultation goes straight on to the
-    face-to-face decision."""
+    `record_consult_before` (记入协商记录（办前）) is gone — the consultation goes straight on to
+    登记协商记录（办前）."""
     sources = []
     for src in sources_from_dirs(ROOT / "bpmn", ROOT / "dmn"):
         content = src.content
@@ -25,14 +25,14 @@ def changed_unit_handling() -> list[DefinitionSource]:
             content = content.replace(*NEW_FIELD)
             content = re.sub(r'\s*<bpmn:scriptTask id="record_consult_before".*?</bpmn:scriptTask>', "", content,
                              flags=re.S)
-            content = re.sub(r'\s*<bpmn:sequenceFlow id="flow_record_consult_before_decide_face_to_face"[^>]*/>', "",
+            content = re.sub(r'\s*<bpmn:sequenceFlow id="flow_record_consult_before_register_consult_before"[^>]*/>', "",
                              content)
             content = content.replace('sourceRef="consult_before" targetRef="record_consult_before"',
-                                      'sourceRef="consult_before" targetRef="decide_face_to_face"')
+                                      'sourceRef="consult_before" targetRef="register_consult_before"')
             content = content.replace(
-                "<bpmn:incoming>flow_record_consult_before_decide_face_to_face</bpmn:incoming>",
+                "<bpmn:incoming>flow_record_consult_before_register_consult_before</bpmn:incoming>",
                 "<bpmn:incoming>flow_consult_before_record_consult_before</bpmn:incoming>")
-            for element in ("record_consult_before", "flow_record_consult_before_decide_face_to_face"):
+            for element in ("record_consult_before", "flow_record_consult_before_register_consult_before"):
                 shape = r'\s*<bpmndi:BPMN(Shape|Edge) id="[^"]*" bpmnElement="%s".*?</bpmndi:BPMN\1>' % element
                 content = re.sub(shape, "", content, flags=re.S)
             assert 'id="record_consult_before"' not in content and "leader_note" in content
