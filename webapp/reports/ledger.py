@@ -84,6 +84,15 @@ def ledger_rows(session, runtime, units: set[str] | None = None, year: int | Non
     return rows
 
 
+def item_units(workflow, names: dict, instance_status: str, today: date) -> tuple[dict, list[LedgerRow]]:
+    """One item's process variables and its units' ledger rows (role, dates, due, status), from a loaded
+    workflow: the item page reads both with the one deserialization it needs for its raw variables."""
+    data = _variables(workflow)
+    rows = _item_rows(data, _running_scopes(workflow, "unit_handling"), names,
+                      STATUS_LABELS.get(instance_status, instance_status), today)
+    return data, [r for r in rows if r.unit_code]
+
+
 def _variables(workflow) -> dict:
     """The process variables (as Runtime.variables computes them, from an already loaded workflow)."""
     data = dict(workflow.data)

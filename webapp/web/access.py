@@ -8,7 +8,7 @@ a deputy his own, a unit those it was given: webapp/items/queries.py).
 from sqlalchemy import exists, or_, select, true
 
 from ..engine.tasks import eligible_clause  # the same candidate rule as the inbox
-from ..items.queries import visible_items_clause
+from ..items.queries import sees_all_items, visible_items_clause
 from ..models import HumanTask, Instance, Item
 
 
@@ -53,3 +53,18 @@ def may_supervise(user) -> bool:
     """Whether the user holds a role that can act in the supervision panel (a cheap check, before the
     instance's state is read to find which units handle it)."""
     return holds_role(user, URGE_ROLE) or bool(unit_codes_with_role(user, EXTENSION_ROLES))
+
+
+# --- personal data on the item page ----------------------------------------------------------------------
+
+def may_see_contact(session, user, item) -> bool:
+    """Whether the user may read the item's contact details (personal data): administrators, the office
+    and the reviewing bodies, the lead proposer himself and anyone holding a role in a unit the item
+    was given (a task of that unit on the item, open or done). Co-signers and others do not."""
+    if sees_all_items(user) or (item.proposer and item.proposer == user.username):
+        return True
+    unit_ids = sorted({r.unit_id for r in user.roles if r.unit_id is not None})
+    if not unit_ids:
+        return False
+    return session.scalar(select(HumanTask.id).where(HumanTask.instance_id == item.instance_id,
+                                                     HumanTask.unit_id.in_(unit_ids)).limit(1)) is not None

@@ -12,7 +12,9 @@ from ..engine.runtime import STATUS_LABELS
 from ..items import ITEM_PROCESS
 from ..models import HumanTask, Instance, Unit, User
 from .access import can_view_instance, visible_instances_clause
+from .consultations import consultation_panel
 from .helpers import actor, get_engine
+from .item_card import build_card, load_item, variables_and_units
 from .supervision import TEXT_MAX, URGE_METHODS, panel, readable_payload
 
 bp = Blueprint("instances", __name__)
@@ -116,13 +118,16 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
             HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
         events = engine.history.for_instance(session, instance_id)
         starter = session.get(User, instance.started_by_id) if instance.started_by_id else None
-        variables = _variables(session, instance_id)
+        item = load_item(session, instance)  # the 事项信息 card of an item's main process
+        variables, unit_rows = variables_and_units(session, engine.runtime, instance, item, engine.clock.today())
+        item_card = None if item is None else build_card(session, user, instance, item, unit_rows, events, variables)
+        consultations = consultation_panel(session, user, instance)  # 协商记录 and the proposer's answers
         names = _Names(session)
         history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action),
                         detail=_readable_detail(instance, e, names)) for e in events]
     return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
                            starter=starter, detail_labels=DETAIL_LABELS, supervision=supervision_panel,
-                           urge_methods=URGE_METHODS, text_max=TEXT_MAX,
+                           urge_methods=URGE_METHODS, text_max=TEXT_MAX, item_card=item_card, consultations=consultations,
                            earliest_due=engine.clock.today() + timedelta(days=1),
                            variables_json=None if variables is None else
                            json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str)), status
@@ -169,10 +174,3 @@ def _form_of(instance, element_id):
     except Exception:  # noqa: BLE001 - a history row must render even if its definition cannot be read
         return None
 
-
-def _variables(session, instance_id) -> dict | None:
-    """The instance's current process variables (read only, for the collapsed raw view)."""
-    try:
-        return get_engine().runtime.variables(session, instance_id)
-    except Exception:  # noqa: BLE001 - the page must render even if the state cannot be read
-        return None
