@@ -12,13 +12,13 @@ bp = Blueprint("tasks", __name__)
 TASK_STATUS = {"open": "待办理", "completed": "已完成", "cancelled": "已取消"}
 
 
-def _visible_task(session, task_id: int):
+def _visible_task(session, task_id: int, refusal: str = "您不是该任务的办理人或候选人，无权查看。"):
     try:
         task = get_engine().tasks.get(session, task_id)
     except NotFound:
         abort(404, description=f"任务 {task_id} 不存在。")
     if not can_view(actor(), task):
-        abort(403, description="您不是该任务的办理人或候选人，无权查看。")
+        abort(403, description=refusal)
     return task
 
 
@@ -76,7 +76,8 @@ def submit(task_id):
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id):
     with get_engine().db.read() as session:
-        _visible_task(session, task_id)  # 403 for who may not even see it (nothing changes)
+        # Who may not even see the task is refused outright (403); the engine refuses the others.
+        _visible_task(session, task_id, "您不在该任务的候选人或候选组中，不能认领。")
     try:
         get_engine().tasks.claim(task_id, actor())
         flash("已认领，任务已移到“我的任务”。", "success")
@@ -90,7 +91,7 @@ def claim(task_id):
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id):
     with get_engine().db.read() as session:
-        _visible_task(session, task_id)
+        _visible_task(session, task_id, "只能退回自己认领的任务。")
     try:
         get_engine().tasks.unclaim(task_id, actor())
         flash("已退回，任务回到“待认领”。", "success")
