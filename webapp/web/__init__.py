@@ -58,6 +58,9 @@ def register_web(app):
     # The task page's live preview of the reply letter (HTML, and the Word 预览稿).
     from . import letter_preview
     app.register_blueprint(letter_preview.bp)
+    # 协商记录 on the item page: the lead proposer confirms or disputes each of the units' records.
+    from . import consultations
+    app.register_blueprint(consultations.bp)
 
     # Office intake besides the form: spreadsheet batches; the platforms' API (bearer tokens, no cookies:
     # nothing for CSRF to protect) and its administration.
