@@ -7,6 +7,7 @@
     spreadsheet.py the batch import template, and reading a filled one into intake's values
     batch.py       spreadsheet batches: check every row, then register all of them or none (background)
     api.py         the platforms' intake API: bearer tokens, submitting an item, its status
+    consultations.py  the lead proposer's answer (确认 / 有异议) to a unit's consultation record
 
 One item is handled by one instance of `item_handling`; `items.instance_id` links them.
 """
