@@ -31,7 +31,7 @@ from webapp.db import upgrade_schema
 from webapp.engine import Engine
 from webapp.items import api as items_api
 from webapp.items import batch, register_item
-from webapp.models import Base, DeadlineRule, HumanTask, Role, RoleAssignment, StoredFile, TextBlob, User
+from webapp.models import Base, ConsultationRecord, DeadlineRule, HumanTask, Role, RoleAssignment, StoredFile, TextBlob, User
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -123,6 +123,8 @@ def city(tmp_path_factory, sqlite_template):
         files = {f.filename: f.id for f in s.scalars(select(StoredFile).where(StoredFile.instance_id == a1.instance_id))}
         text_id = s.scalar(select(TextBlob.id).where(TextBlob.instance_id == a1.instance_id))
         deadline = s.scalar(select(DeadlineRule.name).order_by(DeadlineRule.name))
+        consultations = {i: s.scalar(select(ConsultationRecord.id).where(ConsultationRecord.instance_id == i)
+                                     .order_by(ConsultationRecord.id)) for i in (a1.instance_id, a2.instance_id)}
     letter = next(i for n, i in files.items() if n.endswith(".docx"))
     scan = next(i for n, i in files.items() if n.endswith(".pdf"))
     assert text_id is not None, "the reply body should be kept as a long text"
@@ -132,7 +134,8 @@ def city(tmp_path_factory, sqlite_template):
     ids = dict(a1=a1.instance_id, a2=a2.instance_id, b=b.instance_id, item_a1=a1.id, evaluation=evaluation.id,
                draft=draft.id, letter=letter, scan=scan, text=text_id, import_id=import_id,
                npc_token=npc_token, revoked_token=revoked_secret, revoked_token_id=revoked_token.id,
-               deadline=deadline)
+               deadline=deadline, consultation_a1=consultations[a1.instance_id],
+               consultation_a2=consultations[a2.instance_id])
     yield City(app, engine, ids)
     engine.db.dispose()
 
@@ -211,7 +214,10 @@ EXPECTATIONS: dict[tuple[str, str], object] = {
     ("items.index", "GET"): case(ANY_LOGGED_IN),
     ("instances.index", "GET"): case(ANY_LOGGED_IN),
     # the generic start form: an item's process cannot be started there (422, nothing started)
-    ("instances.start", "POST"): case(ANY_LOGGED_IN, data={"process_key": "item_handling", "business_key": "X-1"}),
+    ("instances.start", "POST"): case(ANY_LOGGED_IN, data={"process_key": "item_handling", "business_key": "X-1"})
+    # the annual summary names its starters in its diagram (camunda:candidateStarterGroups="office")
+    + case(OFFICE, ("deputy", "jtj_head", "npc_reviewer"),
+           data={"process_key": "annual_summary", "business_key": "summary-2026", "title": "2026年度办理工作总结"}),
     ("auth.logout", "POST"): case(("vice_mayor",)),  # on a client of its own: it logs out
     # the office's intake
     ("items.new", "GET"): case(OFFICE, NOT_OFFICE + ("admin",)),
@@ -262,6 +268,11 @@ EXPECTATIONS: dict[tuple[str, str], object] = {
                                           lambda ids: {"task_id": ids["draft"]}),
     ("letter_preview.docx", "POST"): case(("jtj_handler",), ("jtj_leader", "zjj_handler", "office", "deputy"),
                                           lambda ids: {"task_id": ids["draft"]}),
+    # a unit's consultation record: only the item's lead proposer confirms or disputes it
+    ("consultations.confirm", "POST"): case(("deputy",), ("cosigner", "jtj_handler", "office", "admin"),
+                                            lambda ids: {"record_id": ids["consultation_a2"]}),
+    ("consultations.dispute", "POST"): case(("deputy",), ("cosigner", "jtj_handler", "zjj_handler", "office"),
+                                            lambda ids: {"record_id": ids["consultation_a1"]}, data={"comment": ""}),
     # administrators
     ("admin.deadlines", "GET"): case(ADMIN, NOT_ADMIN),
     ("admin.deadline_change", "POST"): case(ADMIN, NOT_ADMIN, lambda ids: {"name": ids["deadline"]}, data={"value": ""}),
@@ -431,3 +442,10 @@ def test_lists_show_only_the_items_one_may_see(city, user, sees):
         body = client.get(page).get_data(as_text=True)
         assert ("关于改善城区公交线路的建议" in body) is sees, f"{page} as {user}"
         assert "13812345678" not in body or sees, f"{page} shows A1's contact to {user}"
+
+
+def test_the_start_form_offers_only_the_processes_one_may_start(city):
+    """The annual summary is the office's: the start form does not offer it to a deputy or a unit."""
+    for user, offered in (("office", True), ("admin", True), ("deputy", False), ("jtj_head", False)):
+        body = city.client(user).get("/instances").get_data(as_text=True)
+        assert ('value="annual_summary"' in body) is offered, user

@@ -20,6 +20,8 @@ from .errors import DeployError, NotFound, Problem
 from .expressions import SCRIPT_ENGINE
 from .validation import DefinitionSource, check_definitions, rule_reference_problems
 
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
 
 @dataclass
 class DeployResult:
@@ -125,14 +127,17 @@ class Repository:
             raise NotFound("尚未部署任何流程")
         return latest.id
 
-    def startable_processes(self, session, exclude=()) -> list[ProcessVersion]:
+    def startable_processes(self, session, exclude=(), user=None) -> list[ProcessVersion]:
         """The newest version of each process of the latest deployment that a person may start on its
         own: not the processes other processes call (they run inside their caller, with its data), nor
-        those in `exclude` (started by a service of their own, e.g. the main process with its item)."""
+        those in `exclude` (started by a service of their own, e.g. the main process with its item);
+        with `user`, only those the user may start (`may_start`)."""
         latest = self._latest_deployment(session)
         if latest is None:
             return []
         deployed, called = self.specs.process_keys(latest.id)
+        if user is not None:
+            deployed = {key for key in deployed if self.may_start(latest.id, key, user)}
         newest = (select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v"))
                   .group_by(ProcessVersion.process_key).subquery())
         rows = session.scalars(select(ProcessVersion).join(
@@ -140,6 +145,16 @@ class Repository:
             .order_by(ProcessVersion.name))
         return [p for p in rows if p.process_key in deployed and p.process_key not in called
                 and p.process_key not in exclude]
+
+    def may_start(self, deployment_id: int, process_key: str, user) -> bool:
+        """Whether `user` may start the process: anyone, unless the diagram names its starters
+        (camunda:candidateStarterGroups = role codes, camunda:candidateStarterUsers = usernames);
+        administrators always."""
+        starters = self.specs.starters(deployment_id, process_key)
+        if starters is None or user.is_admin:
+            return True
+        groups, users = starters
+        return user.username in users or any(r.role_code in groups for r in user.roles)
 
     def evaluate_decision(self, decision_key: str, inputs: dict, deployment_id: int | None = None) -> dict:
         """Run a deployed decision table on sample inputs, with the same engine processes use."""
@@ -187,6 +202,16 @@ class SpecCache:
                 called.update(c.get("calledElement") for c in pp.xpath(".//bpmn:callActivity"))
             found = self._process_keys[deployment_id] = (frozenset(deployed), frozenset(called - {None}))
         return found
+
+    def starters(self, deployment_id: int, process_key: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The process's candidate starter groups and users, or None if its diagram names neither."""
+        pp = self._parser(deployment_id).process_parsers.get(process_key)
+        if pp is None:
+            return None
+        groups, users = (frozenset(v.strip() for v in (pp.node.get(f"{{{CAMUNDA_NS}}}{name}") or "").split(",")
+                                   if v.strip())
+                         for name in ("candidateStarterGroups", "candidateStarterUsers"))
+        return (groups, users) if groups or users else None
 
     def decision_engine(self, deployment_id: int, decision_key: str):
         parser = self._parser(deployment_id)

@@ -53,7 +53,7 @@ def _list_context(session, user, args) -> dict:
             current.setdefault(instance_id, []).append(name)
     return dict(instances=instances, current=current, search=search, status=status, page=page,
                 has_next=has_next, statuses=STATUS_LABELS,
-                processes=get_engine().repository.startable_processes(session, exclude=STARTED_ELSEWHERE))
+                processes=get_engine().repository.startable_processes(session, exclude=STARTED_ELSEWHERE, user=user))
 
 
 @bp.get("/instances")
@@ -74,6 +74,8 @@ def start():
     elif not _startable_here(start["process_key"]):
         error = (f"不能在此发起流程“{start['process_key']}”：建议、提案请在“新建事项”中登记，"
                  "由其他流程调用的流程随调用它的流程办理。")
+    elif not _may_start(start["process_key"]):  # the diagram names who may start it
+        abort(403, description=f"您无权发起流程“{start['process_key']}”。")
     else:
         try:
             instance_id = get_engine().runtime.start(start["process_key"], start["business_key"],
@@ -86,6 +88,13 @@ def start():
     with get_engine().db.read() as session:
         context = _list_context(session, actor(), request.args)
     return render_template("instances.html", start=start, start_error=error, **context), 422
+
+
+def _may_start(process_key) -> bool:
+    repository = get_engine().repository
+    with get_engine().db.read() as session:
+        deployment_id = repository.latest_deployment_id(session)
+    return repository.may_start(deployment_id, process_key, actor())
 
 
 def _startable_here(process_key) -> bool:
