@@ -1,0 +1,255 @@
+"""Issue 6: one 人大建议 and one key 政协提案 walked from intake to evaluation in a real browser (Debian's
+headless Chromium), through the pages a person uses, by every role of the small city of
+tests/procedure/driver.py (password "secret").
+
+Each actor logs in through /login, finds the task in 待办 (claiming it from 待认领), fills the generated
+form and submits it. Between steps the test runs what the worker process would run (timers and
+service tasks: `engine.management.run_once()`, the worker loop's own step) until nothing is due.
+Every page visited is saved as test-artifacts/screenshots/walk-*.png.
+"""
+import io
+from datetime import timedelta
+
+import pytest
+from docx import Document
+
+from tests.web.browser_support import require, shot
+
+sync_api = require()
+expect = sync_api.expect
+
+REPLY = ("一、基本情况\n我局会同公交集团对城区线路客流进行了调查，调整了3条重复线路，早晚高峰增开班次，"
+         "新增换乘站点两处。\n二、下一步工作\n持续跟踪客流变化，适时优化运力投放，方便群众出行。")
+SCAN = {"name": "答复函（签章）.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 signed scan"}
+
+
+class Walk:
+    """The people of one walk, each in a browser context of their own, logged in once."""
+
+    def __init__(self, browser, base, engine, request, name):
+        self.browser, self.base, self.engine, self.request, self.name = browser, base, engine, request, name
+        self.pages = {}
+        self.count = 0
+        self.today = engine.clock.today()
+        self.title = None
+
+    def close(self):
+        for page in self.pages.values():
+            page.context.close()
+
+    def day(self, offset=0) -> str:
+        return (self.today + timedelta(days=offset)).isoformat()
+
+    def shot(self, page, what):
+        self.count += 1
+        shot(page, f"walk-{self.name}-{self.count:02d}-{what}", self.request)
+
+    def work(self):
+        """What the worker process does between two clicks: fire due timers, run service tasks."""
+        while self.engine.management.run_once():
+            pass
+
+    def page(self, username):
+        if username not in self.pages:
+            context = self.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                               viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(30000)
+            page.goto(f"{self.base}/login")
+            page.fill("#username", username)
+            page.fill("#password", "secret")
+            page.click("button[type=submit]")
+            expect(page.locator("h1")).to_have_text("待办任务")
+            self.pages[username] = page
+        return self.pages[username]
+
+    def inbox(self, username, task_name):
+        """Open 待办, claim the task of this item if it is still to be claimed, open it from 我的任务."""
+        self.work()
+        page = self.page(username)
+        page.locator("nav.main-nav").get_by_role("link", name="待办", exact=True).click()
+        page.locator(".tabs a", has_text="待认领").click()
+        expect(page.locator(".tabs a.active")).to_contain_text("待认领")
+        row = page.locator("tbody tr", has_text=self.title).filter(
+            has=page.get_by_role("link", name=task_name, exact=True))
+        if row.count():
+            self.shot(page, f"{username}-inbox-to-claim")
+            row.get_by_role("button", name="认领").click()
+            expect(page.locator(".alert-success")).to_contain_text("已认领")
+        page.locator(".tabs a", has_text="我的任务").click()
+        expect(page.locator(".tabs a.active")).to_contain_text("我的任务")
+        row = page.locator("tbody tr", has_text=self.title).filter(
+            has=page.get_by_role("link", name=task_name, exact=True))
+        expect(row).to_have_count(1)
+        self.shot(page, f"{username}-inbox-mine")
+        row.get_by_role("link", name="办理", exact=True).click()
+        expect(page.locator("h1")).to_have_text(task_name)
+        return page
+
+    def act(self, username, task_name, check=None, typed=None, **values):
+        """`username` does the task `task_name` of this item with these form values; `check(page)` looks
+        at the page before typing, `typed(page)` after."""
+        page = self.inbox(username, task_name)
+        if check:
+            check(page)
+        fill(page, "f", values)
+        if typed:
+            typed(page)
+        self.shot(page, f"{username}-{task_name}")
+        page.locator("form.task-form button[type=submit]").click()
+        outcome = page.locator(".alert-success, .alert-error, .field-error, .alert-warning")
+        expect(outcome.first).to_be_visible()
+        assert page.locator(".alert-success").count(), f"{task_name} refused: {outcome.all_inner_texts()}"
+        expect(page.locator(".alert-success")).to_contain_text("已提交")
+        self.shot(page, f"{username}-{task_name}-done")
+        return page
+
+    def item_page(self, username):
+        self.work()
+        page = self.page(username)
+        page.locator("nav.main-nav").get_by_role("link", name="事项", exact=True).click()
+        row = page.locator("tbody tr", has_text=self.title)
+        expect(row).to_have_count(1)
+        self.shot(page, f"{username}-items")
+        row.get_by_role("link", name=self.title).click()
+        expect(page.locator("h1")).to_have_text(self.title)
+        return page
+
+
+def fill(page, prefix, values):
+    """Fill a form as a person does, whatever the widget of each field."""
+    for name, value in values.items():
+        field = page.locator(f"#{prefix}-{name}")
+        kind = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if kind == "select:select-one":
+            field.select_option(value)
+        elif kind == "input:checkbox":
+            field.set_checked(bool(value))
+        elif kind == "input:file":
+            field.set_input_files(value)
+        elif kind.startswith("div"):  # a unit picker: one checkbox per unit
+            for code in value:
+                field.locator(f"input[value='{code}']").check()
+        else:
+            field.fill(str(value))
+
+
+def register(walk, **values):
+    page = walk.page("office")
+    page.locator("nav.main-nav").get_by_role("link", name="新建事项").click()
+    expect(page.locator("h1")).to_have_text("新建事项")
+    fill(page, "i", values)
+    walk.shot(page, "office-new-item")
+    page.get_by_role("button", name="登记并进入审查").click()
+    expect(page.locator(".alert-success")).to_contain_text("已登记")
+    expect(page.locator("h1")).to_have_text(values["title"])
+    walk.shot(page, "office-registered")
+    walk.title = values["title"]
+
+
+def suggestions_shown(*names):
+    def check(page):
+        for name in names:
+            expect(page.locator("main")).to_contain_text(name)
+    return check
+
+
+def preview_follows(title, body_text):
+    """The live letter preview beside the reply form shows the letter as typed (nothing saved yet)."""
+    def typed(page):
+        preview = page.locator("[data-testid=letter-preview]")
+        expect(preview.locator("[data-part=title]")).to_have_text(title)
+        expect(preview.locator("[data-part=body]")).to_contain_text(body_text)
+    return typed
+
+
+def confirm_consultations(walk, username, count):
+    """The lead proposer confirms the units' consultation records on the item page."""
+    page = walk.item_page(username)
+    records = page.locator("[data-testid=consultation-records] tbody tr")
+    expect(records).to_have_count(count)
+    walk.shot(page, f"{username}-consultations")
+    for n in range(count):
+        record = records.nth(n)
+        expect(record.locator("[data-testid=consultation-status]")).to_have_text("待确认")
+        record.get_by_role("button", name="确认", exact=True).click()
+        expect(page.locator(".alert-success")).to_contain_text("已确认协商记录。")
+        expect(records.nth(n).locator("[data-testid=consultation-status]")).to_have_text("已确认")
+    walk.shot(page, f"{username}-consultations-confirmed")
+
+
+def read_docx(page, link_name) -> Document:
+    with page.expect_download() as download:
+        page.locator("#materials").get_by_role("link", name=link_name).click()
+    return Document(download.value.path())
+
+
+@pytest.fixture
+def walk(live_server, browser, procedure, engine, request):
+    walks = []
+
+    def _walk(name):
+        walks.append(Walk(browser, live_server, engine, request, name))
+        return walks[-1]
+    yield _walk
+    for w in walks:
+        w.close()
+
+
+# --- walk 1: a 人大建议 handled by one unit ---------------------------------------------------------------
+
+def test_walk_a_suggestion_from_intake_to_evaluation(walk):
+    w = walk("suggestion")
+    title = "关于优化城区公交线路的建议"
+    register(w, item_type="suggestion", session="十七届五次", item_no="61", timing="session", source="manual",
+             title=title, body="城区部分公交线路重复、换乘不便，建议优化线路，增开早晚高峰班次。",
+             category="交通运输", proposer_type="individual", proposer="deputy", key_source="none",
+             publication_consent=True)
+
+    w.act("office", "分类甄选／快速审查", intake_decision="register", category="交通运输")
+    w.act("office", "交办：确定承办单位", check=suggestions_shown("市交通运输局"),
+          handling_mode="single", lead_unit="jtj")
+    w.act("jtj_liaison", "签收核对：是否属于本单位职责", remit_decision="accept")
+    w.act("jtj_liaison", "内部交办（五定）", division="运输科", handler_name="李经办", leader_name="张副局长",
+          responsible_head="陈局长", internal_due=w.day(30), task_requirements="按期高质量办结，办前与代表沟通")
+    w.act("jtj_handler", "办前协商：了解意图诉求", consult_method="phone", consult_date=w.day(),
+          consult_participants="刘代表、李经办", consult_summary="了解代表对线路优化的具体诉求")
+    w.act("jtj_handler", "调查研究与办理（办中协商）", handling_measures="调整3条重复线路，早晚高峰增开班次",
+          handling_outcome="solve_now", during_method="phone", during_date=w.day(),
+          during_summary="向代表通报线路调整方案")
+    # the deputy confirms the two consultations recorded so far (办前, 办中)
+    confirm_consultations(w, "deputy", 2)
+    w.act("jtj_handler", "拟写书面答复", typed=preview_follows("关于市十七届人大五次会议第61号建议的答复", "调整了3条重复线路"),
+          result_class="A", class_basis="所提问题已经解决",
+          reply_body=REPLY,
+          publication="public", contact_person="李经办", contact_phone="0359-2345678")
+    w.act("jtj_leader", "分管领导审核", leader_decision="approve")
+    w.act("jtj_head", "主要领导签发", head_decision="approve", doc_prefix="交函", doc_serial="12")
+    w.act("office", "市政府办公室审核", solves_problem=True, communicated=True, result_class="A",
+          office_decision="approve")
+    w.act("npc_reviewer", "代表工委／提案委审核", reviewer_decision="approve")
+
+    # The reply letter was made: the office opens it from the item page and reads it back.
+    w.work()
+    page = w.item_page("office")
+    letter = "关于市十七届人大五次会议第61号建议的答复.docx"
+    expect(page.locator("#materials").get_by_role("link", name=letter)).to_be_visible()
+    w.shot(page, "office-item-with-letter")
+    texts = [p.text.replace("\n", "") for p in read_docx(page, letter).paragraphs]
+    assert "关于市十七届人大五次会议第61号建议的答复" in texts
+    assert "交函〔{}〕12号".format(w.today.year) in texts
+
+    w.act("jtj_liaison", "签章送达答复函", signed_scan=SCAN, delivered_on=w.day(), delivery_method="platform")
+
+    # The deputy sees the item and its status, then evaluates the reply.
+    page = w.item_page("deputy")
+    progress = page.locator("[data-testid=item-progress]")
+    expect(progress.locator("li[data-stage=答复]")).to_have_attribute("data-state", "done")
+    expect(progress.locator("li[data-stage=测评]")).to_have_attribute("data-state", "current")
+    w.act("deputy", "满意度测评", satisfaction="satisfied", evaluation_comment="线路调整后出行方便多了。")
+    w.work()
+    page = w.item_page("deputy")
+    expect(progress.locator("li[data-stage=测评]")).to_have_attribute("data-state", "done")
+    evaluation = page.locator("table.history tr", has_text="满意度测评").filter(has_text="线路调整后出行方便多了。")
+    expect(evaluation).to_contain_text("满意")
+    w.shot(page, "deputy-item-evaluated")
