@@ -14,7 +14,8 @@ from webapp.demo import DEFAULT_ITEMS, DEMO_PASSWORD, STAGES, seed_demo
 from webapp.demo.items import CURRENT_SESSION, PREVIOUS_SESSION, STAGE_BY_NAME, Calendar, plan_items, stage_counts
 from webapp.demo.people import COUNTIES, DEPARTMENTS, HANDLING_UNITS, logins, people
 from webapp.items import business_key
-from webapp.models import HumanTask, Instance, Item, Notification, RoleAssignment, Unit, User, utcnow
+from webapp.models import (ConsultationRecord, HumanTask, Instance, Item, Notification, RoleAssignment, Unit, User,
+                           utcnow)
 
 ROOT = Path(__file__).resolve().parent.parent
 ITEMS = 40  # at least one item per stage (there are 37)
@@ -29,6 +30,7 @@ def test_seed_demo(engine, settings):
     check_readme_logins(engine)
     check_items_at_every_stage(engine, seeded)
     check_overdue_and_due_soon(engine, seeded)
+    check_consultation_records(engine, seeded)
     check_a_second_run_adds_nothing(engine, settings)
 
 
@@ -109,6 +111,23 @@ def check_overdue_and_due_soon(engine, seeded):
     assert any(now < d < now + timedelta(days=5) for d in dues)
     assert escalated >= len(overdue_ids) > 0  # the overdue timers fired: the unit heads and the office know
     assert set(sessions) == {CURRENT_SESSION, PREVIOUS_SESSION}
+
+
+def check_consultation_records(engine, seeded):
+    """Every consultation left a record; the demo deputy has records to confirm and confirmed ones, and
+    some proposer disputed one (the office sees it on the item page)."""
+    with engine.db.read() as s:
+        rows = s.execute(select(ConsultationRecord.status, ConsultationRecord.stage, Item.proposer,
+                                Instance.business_key)
+                         .join(Item, Item.id == ConsultationRecord.item_id)
+                         .join(Instance, Instance.id == ConsultationRecord.instance_id)).all()
+    assert {r.stage for r in rows} >= {"before", "during"}
+    deputy = Counter(r.status for r in rows if r.proposer == "deputy")
+    assert deputy["pending"] > 0 and deputy["confirmed"] > 0, deputy
+    assert any(r.status == "disputed" for r in rows)
+    # items still in handling keep theirs 待确认; answers come before the reply is drafted
+    in_handling = {"consulting", "handling", "face_to_face", "drafting", "four_ones", "extension", "urge"}
+    assert all(r.status == "pending" for r in rows if seeded.stages.get(r.business_key) in in_handling)
 
 
 def check_a_second_run_adds_nothing(engine, settings):

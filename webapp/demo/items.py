@@ -16,9 +16,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from ..clock import CalendarError
 from ..engine.expressions import end_of_day, period
 from ..items import business_key, register_item
+from ..items.consultations import answer
+from ..models import ConsultationRecord
 from . import texts
 from .flow import DemoError, Flow, scan_pdf
 from .people import (COUNTIES, DEPUTY_USERNAMES, MEMBER_USERNAMES, UNIT_NAMES, people)
@@ -380,6 +384,7 @@ class ItemRun:
         self.co_units_finish()
         if stage == "drafting":
             return
+        self.answer_consultations()
         self.draft(lead)
         if stage == "redo":
             return self.returned(lead)
@@ -529,6 +534,24 @@ class ItemRun:
         self.do("consult_before", f"{unit}_handler", unit=unit, consult_method=method, consult_date=self.day(0.15),
                 consult_participants=f"{p.proposer_name}、{self.names[unit + '_handler']}",
                 consult_summary="了解代表委员的意图和具体诉求，商定办理思路和时间安排。", **extra)
+
+    def answer_consultations(self) -> None:
+        """The lead proposer answers the units' consultation records (协商记录) once the handling is done:
+        he confirms them, except on the items the office sends back (重新办理) or he is not satisfied
+        with, where he disputes the latest one (shown in red to the unit and the office). Items still in
+        handling keep theirs 待确认."""
+        p = self.plan
+        user = self.flow.users.get(p.proposer or "")
+        if user is None:
+            return
+        with self.flow.engine.db.write() as s:
+            pending = list(s.scalars(select(ConsultationRecord.id).where(
+                ConsultationRecord.instance_id == self.instance_id, ConsultationRecord.status == "pending")
+                .order_by(ConsultationRecord.id)))
+            for n, record_id in enumerate(pending):
+                disputed = p.stage in ("redo", "rehandling") and n == len(pending) - 1
+                answer(s, record_id, user, confirmed=not disputed,
+                       comment="办中只是电话告知了进展，没有听取我对具体措施的意见，请再当面沟通一次。" if disputed else "")
 
     def four_ones(self, unit: str, stop: int | None = None) -> None:
         steps = [
