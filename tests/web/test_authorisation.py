@@ -95,8 +95,9 @@ def city(tmp_path_factory, sqlite_template):
     driver.register(proc, lead="jtj")
     driver.accept(proc, "jtj")
     driver.to_reply(proc, "jtj")
-    evaluation = next(t for t in proc.open_tasks() if t.element_id == "evaluate_reply"
-                      and "deputy" in proc.claimants_of(t))
+    evaluation, cosigner_evaluation = (
+        next(t for t in proc.open_tasks() if t.element_id == "evaluate_reply" and who in proc.claimants_of(t))
+        for who in ("deputy", "cosigner"))
 
     a2 = register_item(engine, item_form(item_no="124", title="关于增设公交候车亭的建议"), office)
     proc.instance_id = a2.instance_id
@@ -133,7 +134,7 @@ def city(tmp_path_factory, sqlite_template):
 
     app = create_app(settings, engine)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    ids = dict(a1=a1.instance_id, a2=a2.instance_id, b=b.instance_id, item_a1=a1.id, evaluation=evaluation.id,
+    ids = dict(a1=a1.instance_id, a2=a2.instance_id, b=b.instance_id, item_a1=a1.id, evaluation=evaluation.id, cosigner_evaluation=cosigner_evaluation.id,
                draft=draft.id, letter=letter, scan=scan, text=text_id, import_id=import_id,
                npc_token=npc_token, revoked_token=revoked_secret, revoked_token_id=revoked_token.id,
                deadline=deadline, consultation_a1=consultations[a1.instance_id],
@@ -257,7 +258,8 @@ EXPECTATIONS: dict[tuple[str, str], object] = {
     # tasks: A2's 答复拟稿 of jtj (the unit's 经办人), A1's evaluation (its proposer)
     ("tasks.show", "GET"): case(("jtj_handler", "admin"), ("jtj_leader", "zjj_handler", "office", "deputy"),
                                 lambda ids: {"task_id": ids["draft"]})
-    + case(("deputy",), ("cosigner", "member", "jtj_handler"), lambda ids: {"task_id": ids["evaluation"]}),
+    + case(("deputy",), ("cosigner", "member", "jtj_handler"), lambda ids: {"task_id": ids["evaluation"]})
+    + case(("cosigner",), ("deputy", "member"), lambda ids: {"task_id": ids["cosigner_evaluation"]}),
     ("tasks.submit", "POST"): case(("jtj_handler",), ("jtj_leader", "zjj_handler", "office", "deputy"),
                                    lambda ids: {"task_id": ids["draft"]}, data={"result_class": "Z"})
     + case(("deputy",), ("cosigner", "member"), lambda ids: {"task_id": ids["evaluation"]},
