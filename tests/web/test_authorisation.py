@@ -464,3 +464,20 @@ def test_the_start_form_offers_only_the_processes_one_may_start(city):
     for user, offered in (("office", True), ("admin", True), ("deputy", False), ("jtj_head", False)):
         body = city.client(user).get("/instances").get_data(as_text=True)
         assert ('value="annual_summary"' in body) is offered, user
+
+
+def test_the_diagram_names_the_starters(city):
+    repository = city.engine.repository
+    with city.engine.db.read() as s:
+        deployment_id = repository.latest_deployment_id(s)
+    assert repository.specs.starters(deployment_id, "annual_summary") == (frozenset({"office"}), frozenset())
+    assert repository.specs.starters(deployment_id, "item_handling") is None  # anyone (it is started elsewhere)
+    office, deputy = (_user(city, name) for name in ("office", "deputy"))
+    assert repository.may_start(deployment_id, "annual_summary", office)
+    assert not repository.may_start(deployment_id, "annual_summary", deputy)
+
+
+def _user(city, username):
+    from sqlalchemy.orm import selectinload
+    with city.engine.db.read() as s:
+        return s.scalars(select(User).options(selectinload(User.roles)).where(User.username == username)).one()
