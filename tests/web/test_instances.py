@@ -76,3 +76,13 @@ def test_history_after_review(login, approval, engine):
     page = text_of(response)
     assert "王审核" in page and re.search(r"同意\s*：\s*是", page)
     assert "认领任务" in page
+
+
+def test_history_marks_the_engines_own_steps_to_hide_them(login, approval):
+    instance_id, task_id = approval
+    login("clerk1").post(f"/tasks/{task_id}", data={"subject": "大额采购", "amount": "9000"})
+    html = login("clerk1").get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert re.search(r'<tr class="action-task_completed">', html)  # people's work is always shown
+    hidden = re.findall(r'<tr class="action-(\w+) automatic">', html)
+    assert hidden and set(hidden) <= {"task_created", "step", "job_done"}
+    assert f"显示系统自动步骤（{len(hidden)} 条）" in html

@@ -20,6 +20,9 @@ from .supervision import TEXT_MAX, URGE_METHODS, panel, readable_payload
 bp = Blueprint("instances", __name__)
 
 PAGE_SIZE = 50
+# History rows of the engine's own bookkeeping, hidden on the item page until asked for: people read what
+# was decided and by whom (completed tasks, messages, timers, incidents, operations).
+AUTOMATIC_ACTIONS = ("task_created", "step", "job_done")
 # Processes started by a service of their own, never from the generic start form.
 STARTED_ELSEWHERE = (ITEM_PROCESS,)  # an item's main process starts when the item is registered (/items/new)
 DETAIL_LABELS = {"data": "提交内容", "version": "流程版本", "error": "错误", "attempt": "第几次",
@@ -132,7 +135,7 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
         item_card = None if item is None else build_card(session, user, instance, item, unit_rows, events, variables)
         consultations = consultation_panel(session, user, instance)  # 协商记录 and the proposer's answers
         names = _Names(session)
-        history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action),
+        history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action), automatic=e.action in AUTOMATIC_ACTIONS,
                         detail=_readable_detail(instance, e, names)) for e in events]
     return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
                            starter=starter, detail_labels=DETAIL_LABELS, supervision=supervision_panel,
