@@ -8,6 +8,26 @@
     return n + " 字节";
   }
 
+  // The main navigation folds into a 菜单 button on narrow screens (css/responsive.css); without this
+  // script the links simply wrap.
+  var header = document.querySelector(".site-header");
+  var navToggle = header && header.querySelector(".nav-toggle");
+  if (navToggle) {
+    header.classList.add("nav-collapsible");
+    navToggle.hidden = false;
+    navToggle.addEventListener("click", function () {
+      var open = header.classList.toggle("nav-open");
+      navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("nav-open")) {
+        header.classList.remove("nav-open");
+        navToggle.setAttribute("aria-expanded", "false");
+        navToggle.focus();
+      }
+    });
+  }
+
   // Ask before destructive actions (forms with data-confirm).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

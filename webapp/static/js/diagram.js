@@ -9,9 +9,69 @@
   var canvases = section.querySelector(".diagram-canvases");
   var status = section.querySelector(".diagram-status");
   var MARKERS = { current: "diagram-current", waiting: "diagram-waiting", completed: "diagram-completed" };
+  var viewers = {};   // tab id -> its viewer, once rendered
+  var shown = null;   // the tab whose canvas is visible
+
+  // Zoom buttons (a phone has no wheel) over the visible canvas; "适应" fits the whole diagram again.
+  var controls = document.createElement("div");
+  controls.className = "diagram-zoom";
+  controls.setAttribute("role", "group");
+  controls.setAttribute("aria-label", "缩放流程图");
+  [["in", "放大", "+"], ["out", "缩小", "−"], ["fit", "适应窗口", "适应"]].forEach(function (b) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small";
+    button.setAttribute("data-zoom", b[0]);
+    button.title = b[1];
+    button.setAttribute("aria-label", b[1]);
+    button.textContent = b[2];
+    button.addEventListener("click", function () {
+      var viewer = shown && viewers[shown.id];
+      if (!viewer) return;
+      var canvas = viewer.get("canvas");
+      if (b[0] === "fit") canvas.zoom("fit-viewport", "auto");
+      else canvas.zoom(canvas.zoom() * (b[0] === "in" ? 1.4 : 1 / 1.4));  // around the middle of the view
+    });
+    controls.appendChild(button);
+  });
+  section.querySelector(".diagram-head").appendChild(controls);
+
+  // Touch: one finger moves the diagram, two fingers zoom it (the viewer itself only knows the mouse).
+  function touchable(box, viewer) {
+    var canvas = viewer.get("canvas");
+    var last = null, spread = null;
+    function distance(touches) {
+      return Math.hypot(touches[0].clientX - touches[1].clientX, touches[0].clientY - touches[1].clientY);
+    }
+    box.addEventListener("touchstart", function (event) {
+      if (event.touches.length === 1) { last = { x: event.touches[0].clientX, y: event.touches[0].clientY }; spread = null; }
+      if (event.touches.length === 2) { spread = distance(event.touches); last = null; }
+    }, { passive: true });
+    box.addEventListener("touchmove", function (event) {
+      if (event.touches.length === 1 && last) {
+        var t = event.touches[0];
+        canvas.scroll({ dx: t.clientX - last.x, dy: t.clientY - last.y });
+        last = { x: t.clientX, y: t.clientY };
+        event.preventDefault();
+      } else if (event.touches.length === 2 && spread) {
+        var now = distance(event.touches);
+        var rect = box.getBoundingClientRect();
+        var mid = {  // in the container's pixels, as canvas.zoom() takes its centre
+          x: (event.touches[0].clientX + event.touches[1].clientX) / 2 - rect.left,
+          y: (event.touches[0].clientY + event.touches[1].clientY) / 2 - rect.top
+        };
+        canvas.zoom(canvas.zoom() * now / spread, mid);
+        spread = now;
+        event.preventDefault();
+      }
+    }, { passive: false });
+    box.addEventListener("touchend", function () { last = null; spread = null; }, { passive: true });
+  }
 
   function show(data, tab, box) {
     var viewer = new window.BpmnNavigatedViewer({ container: box });
+    viewers[tab.id] = viewer;
+    touchable(box, viewer);
     return viewer.importXML(data.files[tab.file]).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
@@ -33,6 +93,7 @@
   }
 
   function activate(data, tab, button) {
+    shown = tab;
     tabsBox.querySelectorAll(".tab").forEach(function (b) {
       var on = b === button;
       b.classList.toggle("active", on);
