@@ -311,3 +311,12 @@ def test_a_process_left_out_of_the_latest_deployment_is_not_offered(engine, peop
     engine.repository.deploy([diagram("approval.bpmn")])
     with engine.db.read() as s:
         assert [p.process_key for p in engine.repository.startable_processes(s)] == ["approval"]
+
+
+def test_key_label_shows_an_item_key_as_people_read_it():
+    from webapp.items.numbering import key_label
+    assert key_label(business_key("suggestion", "十七届五次", 61)) == "人大建议 十七届五次 第0061号"
+    assert key_label(business_key("proposal", "十七届-五次", 8)) == "政协提案 十七届-五次 第0008号"
+    # keys of other processes, and anything not shaped like an item's key, are shown unchanged
+    assert [key_label(k) for k in ("JY-2026-0088", "suggestion-x", "suggestion--1", "")] == [
+        "JY-2026-0088", "suggestion-x", "suggestion--1", ""]

@@ -18,3 +18,13 @@ def item_label(item_type: str, session: str, item_no: int) -> str:
 def business_key(item_type: str, session: str, item_no: int) -> str:
     """The main-process instance's business key, e.g. suggestion-十七届五次-123 (unique per item)."""
     return f"{item_type}-{session}-{int(item_no)}"
+
+
+def key_label(key: str) -> str:
+    """What people read for a business key: an item's key as its label (suggestion-十七届五次-123 →
+    人大建议 十七届五次 第0123号); any other process's key unchanged."""
+    item_type, _, rest = (key or "").partition("-")
+    session, _, number = rest.rpartition("-")
+    if item_type in ITEM_TYPES and session and number.isdigit():
+        return item_label(item_type, session, int(number))
+    return key

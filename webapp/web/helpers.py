@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from ..clock import CalendarError
 from ..clock.calendar import as_date
 from ..engine.runtime import OFFICE_TZ, STATUS_LABELS
+from ..items.numbering import key_label
 from ..models import utcnow
 
 DUE_SOON_WORKDAYS = 3  # due within this many working days: shown as 即将到期
@@ -177,3 +178,4 @@ def register_filters(app):
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(file_size, "filesize")
     app.add_template_filter(render_value, "value")
+    app.add_template_filter(key_label, "key_label")
