@@ -158,3 +158,18 @@ def test_answers_need_the_csrf_token(app, login, consulted, engine):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert answers(engine, instance_id)[0][0] == "confirmed"
+
+
+def test_the_task_page_has_the_case_at_hand(login, consulted, procedure):
+    """Whoever drafts or reviews the reply sees the item, its consultation records and its files under the form."""
+    instance_id, record_ids = consulted
+    task = procedure.task("draft_reply", "jtj")
+    html = login("jtj_handler").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert '<a href="#case">案情材料</a>' in html and 'id="case"' in html
+    assert 'data-testid="item-card"' in html and "公交线路覆盖不足，建议增开班次。" in html
+    assert "13800000000" in html  # the unit given the item may contact the proposer
+    assert 'data-testid="item-progress"' not in html  # the progress line is the item page's
+    for record_id in record_ids:
+        row(html, record_id)
+    assert 'action="/consultations/' not in html  # only the lead proposer answers, and not here
+    assert f'href="/instances/{instance_id}"' in html

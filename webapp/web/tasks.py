@@ -5,6 +5,8 @@ from ..engine.errors import EngineError, NotFound
 from ..engine.forms import FormErrors
 from ..engine.tasks import can_complete, can_view, is_candidate
 from .helpers import actor, get_engine, get_settings, redirect_back
+from .consultations import consultation_panel
+from .item_card import build_card, load_item
 from .task_forms import Submission, initial_values, read_submission, units_for
 
 bp = Blueprint("tasks", __name__)
@@ -33,6 +35,7 @@ def _render(task_id: int, submission: Submission | None = None, errors: dict | N
             values.update(submission.shown)  # everything the user entered wins over stored values
         units = units_for(session, form)
         letter_preview = get_engine().tasks.preview_property(task.instance, task.element_id, "letter_preview")
+        case = _case_at_hand(session, user, task.instance)
     editable = task.status == "open" and task.instance.status != "suspended" and can_complete(user, task)
     context = dict(
         task=task, form=form, values=values, errors=errors or {}, alert=alert,
@@ -45,8 +48,20 @@ def _render(task_id: int, submission: Submission | None = None, errors: dict | N
         status_label=TASK_STATUS.get(task.status, task.status),
         max_upload=get_settings().max_upload_bytes,
         letter_preview=bool(letter_preview),
+        instance=task.instance, **case,
     )
     return render_template("task.html", **context), status
+
+
+def _case_at_hand(session, user, instance) -> dict:
+    """The item's record and its consultation records under the form, so that whoever drafts, reviews or
+    evaluates has the whole case on the page. Light: no workflow is read (the item page has the rest)."""
+    item = load_item(session, instance)
+    if item is None:
+        return dict(item_card=None, consultations=None)
+    card = build_card(session, user, instance, item, units=[], events=[], variables=None)
+    card.progress = None  # the progress line belongs to the item page, which reads the history for it
+    return dict(item_card=card, consultations=consultation_panel(session, user, instance))
 
 
 @bp.get("/tasks/<int:task_id>")
