@@ -221,3 +221,34 @@ def test_a_value_the_process_lacks_is_a_placeholder_not_an_error(letter_demo, lo
     assert got["doc_number"] == "测函〔2026〕×号"
     assert got["title"] == "关于市十七届人大五次会议第8号建议的答复"
     assert got["body"] == "一、情况已办理。"
+
+
+def test_a_co_unit_previews_its_opinion_to_the_lead_unit(procedure, login):
+    procedure.start()
+    register(procedure, mode="lead_co", lead="jtj", co=["zjj"])
+    accept(procedure, "jtj", "zjj")
+    dispatch(procedure, "jtj")
+    procedure.do("co_dispatch", "zjj_liaison", unit="zjj", co_division="规划科", co_handler="赵六")
+    task = procedure.task("write_co_opinion", "zjj")
+    response = login("zjj_handler").post(f"/tasks/{task.id}/letter-preview",
+                                         data={"co_opinion_text": "我局同意配合调整公交站点布局。", "co_contact": "赵六",
+                                               "co_phone": "0359-3456789"})
+    assert response.status_code == 200
+    got = parts(response)
+    assert got["letterhead"] == "市住房和城乡建设局"
+    assert got["title"] == "关于市十七届人大五次会议第123号建议的协办意见"
+    assert got["addressee"] == "市交通运输局："
+    assert got["body"] == "我局同意配合调整公交站点布局。"
+    assert "publication" not in got and got["cc"] == "抄送：市政府办公室。"
+    # A long opinion is stored apart once submitted; the head's preview reads it in full.
+    long_text = "我局负责新建站台的规划审批和建设，" * 40 + "预计明年三月完工。"
+    procedure.do("write_co_opinion", "zjj_handler", unit="zjj", co_opinion_text=long_text, co_contact="赵六",
+                 co_phone="0359-3456789")
+    assert "text_id" in procedure.task("sign_co_opinion", "zjj").form_data["co_opinion_view"]
+    sign = procedure.task("sign_co_opinion", "zjj")
+    response = login("zjj_head").post(f"/tasks/{sign.id}/letter-preview",
+                                      data={"co_sign_decision": "approve", "co_doc_prefix": "住建函",
+                                            "co_doc_serial": "8"})
+    got = parts(response)
+    assert got["doc_number"] == "住建函〔2026〕8号"
+    assert got["body"] == long_text
