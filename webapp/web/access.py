@@ -9,6 +9,7 @@ from sqlalchemy import exists, or_, select, true
 
 from ..engine.tasks import eligible_clause  # the same candidate rule as the inbox
 from ..items.queries import sees_all_items, visible_items_clause
+from ..items.vocabulary import PROPOSER_ROLE
 from ..models import HumanTask, Instance, Item
 
 
@@ -68,3 +69,9 @@ def may_see_contact(session, user, item) -> bool:
         return False
     return session.scalar(select(HumanTask.id).where(HumanTask.instance_id == item.instance_id,
                                                      HumanTask.unit_id.in_(unit_ids)).limit(1)) is not None
+
+
+def sees_as_proposer_only(user) -> bool:
+    """A deputy or member who has no other role: he follows his items' progress and answers his own
+    tasks, but the units' and reviewers' internal opinions and the raw process data are not his to read."""
+    return not user.is_admin and bool(user.roles) and all(r.role_code == PROPOSER_ROLE for r in user.roles)

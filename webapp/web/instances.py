@@ -11,7 +11,7 @@ from ..engine.history import ACTION_LABELS
 from ..engine.runtime import STATUS_LABELS
 from ..items import ITEM_PROCESS
 from ..models import HumanTask, Instance, Unit, User
-from .access import can_view_instance, visible_instances_clause
+from .access import can_view_instance, sees_as_proposer_only, visible_instances_clause
 from .consultations import consultation_panel
 from .helpers import actor, get_engine
 from .item_card import build_card, load_item, variables_and_units
@@ -23,6 +23,9 @@ PAGE_SIZE = 50
 # History rows of the engine's own bookkeeping, hidden on the item page until asked for: people read what
 # was decided and by whom (completed tasks, messages, timers, incidents, operations).
 AUTOMATIC_ACTIONS = ("task_created", "step", "job_done")
+# What a deputy or member reads of his item's history (webapp/web/access.py sees_as_proposer_only).
+PROPOSER_ACTIONS = ("instance_started", "task_completed", "instance_completed", "instance_suspended",
+                    "instance_resumed", "instance_cancelled")
 # Processes started by a service of their own, never from the generic start form.
 STARTED_ELSEWHERE = (ITEM_PROCESS,)  # an item's main process starts when the item is registered (/items/new)
 DETAIL_LABELS = {"data": "提交内容", "version": "流程版本", "error": "错误", "attempt": "第几次",
@@ -135,12 +138,18 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
         item_card = None if item is None else build_card(session, user, instance, item, unit_rows, events, variables)
         consultations = consultation_panel(session, user, instance)  # 协商记录 and the proposer's answers
         names = _Names(session)
+        proposer_view = sees_as_proposer_only(user)
+        if proposer_view:  # the steps taken and by whom; only his own entries with their content
+            events = [e for e in events if e.action in PROPOSER_ACTIONS]
         history = [dict(event=e, label=ACTION_LABELS.get(e.action, e.action), automatic=e.action in AUTOMATIC_ACTIONS,
-                        detail=_readable_detail(instance, e, names)) for e in events]
+                        detail=_readable_detail(instance, e, names)
+                        if not proposer_view or e.actor_id == user.id else None) for e in events]
+        if proposer_view:
+            variables = None
     return render_template("instance.html", instance=instance, open_tasks=open_tasks, history=history,
                            starter=starter, detail_labels=DETAIL_LABELS, supervision=supervision_panel,
                            urge_methods=URGE_METHODS, text_max=TEXT_MAX, item_card=item_card, consultations=consultations,
-                           earliest_due=engine.clock.today() + timedelta(days=1),
+                           earliest_due=engine.clock.today() + timedelta(days=1), proposer_view=proposer_view,
                            variables_json=None if variables is None else
                            json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str)), status
 

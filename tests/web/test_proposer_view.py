@@ -1,0 +1,32 @@
+"""What a deputy reads on his item's page: the steps and who took them, his own entries in full, but not
+the units' and reviewers' internal opinions or the raw process data."""
+from tests.procedure.driver import accept, consult, dispatch, register
+from webapp.items import register_item
+
+INTERNAL = "了解代表的意图和诉求"  # the handler's summary of the 办前协商, as submitted in the task
+
+
+def test_a_deputy_sees_the_steps_but_not_the_internal_opinions(login, procedure):
+    values = dict(item_type="suggestion", session="十七届五次", timing="session", item_no="77",
+                  title="关于增设公交站点的建议", body="建议在新区增设公交站点。", category="交通运输",
+                  proposer_type="individual", proposer="deputy", contact="13800000000", source="manual",
+                  key_source="none")
+    item = register_item(procedure.engine, values, procedure.user("office"))
+    procedure.instance_id = item.instance_id
+    procedure.work()
+    register(procedure)
+    accept(procedure, "jtj")
+    dispatch(procedure, "jtj")
+    consult(procedure, "jtj", method="visit")
+    page = f"/instances/{item.instance_id}"
+
+    office = login("office").get(page).get_data(as_text=True)
+    assert "流程变量（原始数据）" in office and "按期高质量办结" in office  # the 五定 requirements, in the history
+
+    deputy = login("deputy").get(page).get_data(as_text=True)
+    assert "内部意见不在此显示" in deputy
+    assert "内部交办（五定）" in deputy and "分类甄选／快速审查" in deputy  # the steps are there …
+    assert "按期高质量办结" not in deputy                                  # … without their content
+    assert "流程变量（原始数据）" not in deputy and "intake_decision" not in deputy
+    assert "生成待办" not in deputy and "服务任务完成" not in deputy
+    assert INTERNAL in deputy  # the consultation with him is his to read and confirm (协商记录)
