@@ -84,6 +84,8 @@ def test_assignment_suggests_units_from_the_category(proc, clock):
     assert form["lead_unit"] == "wjw"
     assert form["co_units"] == ["ybj"]
     assert proc.data()["suggested_units"] == "wjw,ybj"
+    # the office reads the suggestion as unit names (ybj is not a unit of this small city: its code)
+    assert form["suggestion_view"] == "市卫生健康委员会、ybj"
 
 
 def test_objection_within_the_window_and_reassignment(proc, clock):
