@@ -7,7 +7,6 @@ form and submits it. Between steps the test runs what the worker process would r
 service tasks: `engine.management.run_once()`, the worker loop's own step) until nothing is due.
 Every page visited is saved as test-artifacts/screenshots/walk-*.png.
 """
-import io
 from datetime import timedelta
 
 import pytest
@@ -313,11 +312,6 @@ def test_walk_a_key_proposal_with_a_co_unit_from_intake_to_evaluation(walk):
           co_doc_serial="8")
     w.act("zjj_handler", "协办单位答复代表委员", co_reply_text="协办单位答复：我局负责沿线道路改造，预计明年五月完工。",
           co_reply_scan=SCAN)
-    # KNOWN BUG (tests/procedure/test_co_unit_join.py, xfail): when the co-unit's branch joins the lead's
-    # after the 四个一, its stale had_face_to_face overwrites the lead's, so the handler is asked to record
-    # a face-to-face meeting already held in the 四个一. Remove this step when that test passes.
-    w.act("jtj_handler", "面商并记录", f2f_date=w.day(), f2f_participants="吴委员、陈局长",
-          f2f_summary="面商会议已在“四个一”中召开，商定首批在人民路、解放路建设专用道")
     w.act("jtj_handler", "拟写书面答复", check=lambda page: expect(page.locator("main")).to_contain_text("我局同意配合建设公交专用道"),
           typed=preview_follows("关于市政协十七届五次会议第88号提案的答复", "公交专用道"),
           result_class="A", class_basis="所提问题已经解决", reply_body=PROPOSAL_REPLY, publication="public",
@@ -335,7 +329,10 @@ def test_walk_a_key_proposal_with_a_co_unit_from_intake_to_evaluation(walk):
     w.act("cosigner", "满意度测评", satisfaction="basically", evaluation_comment="希望尽快扩展到更多道路。")
     page = w.item_page("member")
     expect(page.locator("[data-testid=item-progress] li[data-stage=测评]")).to_have_attribute("data-state", "done")
+    w.shot(page, "member-item-evaluated")
+    # the office sees both evaluations in the item's record
+    page = w.item_page("office")
     history = page.locator("table.history")
     expect(history.locator("tr", has_text="专用道建成后公交快了。")).to_contain_text("满意")
     expect(history.locator("tr", has_text="希望尽快扩展到更多道路。")).to_contain_text("基本满意")
-    w.shot(page, "member-item-evaluated")
+    w.shot(page, "office-item-evaluated")
