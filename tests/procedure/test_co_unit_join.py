@@ -1,13 +1,10 @@
-"""Known bug: the lead unit's branch and the co-units' branch (unit_handling: work_split … work_join) each
-carry a copy of the process data, and the join lets the branch that finishes last overwrite the other's
-values. Found by the browser walk (tests/web/test_walk_browser.py), which works around it.
+"""The lead unit's branch and the co-units' branch (unit_handling: work_split … work_join) each carry a copy
+of the process data; the join keeps what each branch changed (webapp/engine/joins.py) whichever finishes
+last. Found by the browser walk (tests/web/test_walk_browser.py):
 
-- co-unit finishes after the lead's 四个一: its stale had_face_to_face (False) replaces the lead's, and the
-  handler is asked for 面商并记录 although the 四个一's face-to-face meeting was held;
-- co-unit finishes before the lead: its signed 协办意见 is missing from the draft reply's 协办意见.
-
-Both tests are strict xfails: when the join is fixed they pass, pytest reports XPASS as a failure, and
-the xfail marks (and the walk's extra 面商并记录 step) should go.
+- co-unit finishes after the lead's 四个一: its stale had_face_to_face (False) must not replace the lead's,
+  or the handler is asked for 面商并记录 although the 四个一's face-to-face meeting was held;
+- co-unit finishes before the lead: its signed 协办意见 must be in the draft reply's 协办意见.
 """
 from datetime import datetime
 
@@ -18,7 +15,6 @@ from tests.procedure.driver import accept, consult, dispatch, handle, register
 from webapp.clock import OFFICE_TZ
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=OFFICE_TZ)
-BUG = "the lead/co-unit join lets the later branch overwrite the other's data"
 
 
 @pytest.fixture
@@ -52,7 +48,6 @@ def four_ones_and_handling(proc):
     handle(proc, "jtj")
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_the_four_ones_meeting_counts_when_the_co_unit_finishes_last(key_item_with_a_co_unit):
     proc = key_item_with_a_co_unit
     with time_machine.travel(T0, tick=False):
@@ -62,7 +57,6 @@ def test_the_four_ones_meeting_counts_when_the_co_unit_finishes_last(key_item_wi
         assert ("draft_reply", "jtj") in proc.open_summary()
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_the_signed_co_opinion_reaches_the_draft_when_the_co_unit_finishes_first(key_item_with_a_co_unit):
     proc = key_item_with_a_co_unit
     with time_machine.travel(T0, tick=False):

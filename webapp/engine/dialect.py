@@ -9,6 +9,7 @@ whatever a process owner sets in a modeler's properties panel reaches the task s
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
@@ -21,6 +22,7 @@ from SpiffWorkflow.specs.base import TaskSpec
 
 from . import expressions
 from .forms import Form, FormField
+from .joins import MergingParallelGateway
 
 CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
 
@@ -206,6 +208,7 @@ _SPECIFIC = {
     full_tag('businessRuleTask'): (CamundaBusinessRuleTaskParser, DecisionTask),
     full_tag('serviceTask'): (None, ExternalServiceTask),
     full_tag('sendTask'): (None, ExternalServiceTask),
+    full_tag('parallelGateway'): (GatewayParser, MergingParallelGateway),  # keeps every branch's changes
 }
 
 
