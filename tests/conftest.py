@@ -31,10 +31,16 @@ def database_url(request, tmp_path):
     """Every engine test runs twice: on a new SQLite file and on the emptied test database of the
     throw-away PostgreSQL server."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     return request.getfixturevalue("postgres_server").reset_database()
+
+
+def sqlite_copy(template: Path, tmp_path: Path) -> str:
+    """The URL of a fresh copy of the migrated SQLite template. Modules whose tests take minutes in a
+    browser override `database_url` with it: the engine's PostgreSQL runs are the path tests'."""
+    path = tmp_path / "test.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")

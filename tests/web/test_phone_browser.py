@@ -9,6 +9,7 @@ file upload are filled and submitted on the phone; the item's diagram zooms with
 """
 import pytest
 
+from tests.conftest import sqlite_copy
 from tests.procedure.driver import (accept, consult, dispatch, draft, evaluate, handle, office_and_reviewers,
                                     register, to_reply, unit_review)
 from tests.web.browser_support import require, shot
@@ -80,6 +81,12 @@ def settle(page):
         expect(page.locator("#diagram .diagram-canvas[data-rendered=true]:not([hidden])")).to_have_count(1)
     if page.locator("canvas[data-chart], .chart-box canvas").count():
         page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def database_url(sqlite_template, tmp_path):
+    """SQLite only: each test walks many pages (minutes); the procedure runs on PostgreSQL in tests/procedure."""
+    return sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture

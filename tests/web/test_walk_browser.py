@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from docx import Document
 
+from tests.conftest import sqlite_copy
 from tests.web.browser_support import require, shot
 
 sync_api = require()
@@ -196,6 +197,12 @@ def read_docx(page, link_name) -> Document:
     with page.expect_download() as download:
         page.locator("#materials").get_by_role("link", name=link_name).click()
     return Document(download.value.path())
+
+
+@pytest.fixture
+def database_url(sqlite_template, tmp_path):
+    """SQLite only: each test walks many pages (minutes); the procedure runs on PostgreSQL in tests/procedure."""
+    return sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture
