@@ -30,3 +30,16 @@ def test_a_deputy_sees_the_steps_but_not_the_internal_opinions(login, procedure)
     assert "流程变量（原始数据）" not in deputy and "intake_decision" not in deputy
     assert "生成待办" not in deputy and "服务任务完成" not in deputy
     assert INTERNAL in deputy  # the consultation with him is his to read and confirm (协商记录)
+
+
+def test_deputies_menu_and_the_item_pages_breadcrumb(login, procedure):
+    values = dict(item_type="suggestion", session="十七届五次", timing="session", item_no="78",
+                  title="关于延长公交末班时间的建议", body="建议延长末班时间。", category="交通运输",
+                  proposer_type="individual", proposer="deputy", source="manual", key_source="none")
+    item = register_item(procedure.engine, values, procedure.user("office"))
+    deputy = login("deputy").get(f"/instances/{item.instance_id}").get_data(as_text=True)
+    assert ">流程实例</a>" not in deputy  # nothing for him to start or follow there
+    assert '<a href="/items">事项</a> / 人大建议 十七届五次 第0078号' in deputy
+    assert '<a href="/items" class="active">事项</a>' in deputy
+    office = login("office").get(f"/instances/{item.instance_id}").get_data(as_text=True)
+    assert ">流程实例</a>" in office

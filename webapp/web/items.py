@@ -9,6 +9,7 @@ from ..items.queries import current_steps, sessions_in_use
 from ..items.vocabulary import (CATEGORIES, INTAKE_ROLE, ITEM_TYPES, KEY_SOURCES, PROPOSER_ROLE, PROPOSER_TYPES,
                                 SOURCES, TIMINGS)
 from ..models import RoleAssignment, User
+from .access import sees_as_proposer_only
 from .helpers import actor, get_engine
 
 bp = Blueprint("items", __name__)
@@ -27,7 +28,10 @@ def may_register(user) -> bool:
 
 @bp.app_context_processor
 def items_nav():
-    return {"can_register_items": bool(current_user.is_authenticated and may_register(current_user))}
+    signed_in = current_user.is_authenticated
+    return {"can_register_items": bool(signed_in and may_register(current_user)),
+            # deputies and members follow their items under 事项; the process-instance list is not theirs
+            "proposer_only": bool(signed_in and sees_as_proposer_only(current_user))}
 
 
 def _vocabulary() -> dict:
