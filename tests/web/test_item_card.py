@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from tests.procedure.driver import Procedure, accept, register
-from webapp import create_app
+from tests.procedure.driver import accept, register
 from webapp.items import register_item
 
 from .pages import text_of
@@ -16,25 +15,9 @@ BODY = "一、现状\n城区公交线路覆盖不足。\n二、建议\n增开班
 
 
 @pytest.fixture
-def city(engine):
-    return Procedure(engine)
-
-
-@pytest.fixture
-def app(settings, city):
-    app = create_app(settings, city.engine)
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    return app
-
-
-@pytest.fixture
-def login(app):
-    def _login(username):
-        client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": "secret"})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-    return _login
+def city(procedure):
+    """The small city of tests/procedure/driver.py under the web app (`login` and `procedure`: conftest.py)."""
+    return procedure
 
 
 def values(**changes) -> dict:
