@@ -91,7 +91,7 @@ def test_the_export_page_and_the_menu(city, login):
     page = text_of(login("office").get("/exports"))
     assert "建议提案办理台账（Excel）" in page and "全部承办单位" in page and "市卫生健康委员会" in page
     page = text_of(login("jyj_head").get("/exports"))
-    assert "您只能导出本单位的台账" in page and "市卫生健康委员会" not in page
+    assert "您只能查看和导出本单位的台账" in page and "市卫生健康委员会" not in page
     assert "台账" in text_of(login("jyj_head").get("/")) and ">台账<" not in login("deputy").get("/").get_data(True)
 
 
@@ -187,3 +187,23 @@ def test_a_word_file_is_converted_once_and_served_inline(city, settings, engine,
     stamp = cached.stat().st_mtime_ns
     assert client.get(f"/files/{letter.id}/preview").data == response.data
     assert cached.stat().st_mtime_ns == stamp  # from the cache, not converted again
+
+
+def test_a_units_ledger_in_the_browser(city, login):
+    """One unit's ledger as a table on the page; the office picks the unit, a unit sees its own at once."""
+    _, first, second = city
+    html = login("jtj_handler").get("/exports").get_data(as_text=True)
+    ledger_html = html[html.index('data-testid="ledger"'):]
+    assert "市交通运输局：2 行" in ledger_html
+    assert f'href="/instances/{first}">关于改善城区公交线路的建议</a>' in ledger_html
+    assert f'href="/instances/{second}">关于增设校车线路的建议</a>' in ledger_html
+    assert "单办" in ledger_html and "协办" in ledger_html and "已答复" in ledger_html
+    office = login("office")
+    assert 'data-testid="ledger"' not in office.get("/exports").get_data(as_text=True)  # all items: Excel only
+    html = office.get("/exports?unit=jyj&year=2026").get_data(as_text=True)
+    assert "市教育局（2026年度）：1 行" in html and '<span class="tag tag-red">超期</span>' in html
+    assert "没有承办的建议、提案" in office.get("/exports?unit=jyj&year=2025").get_data(as_text=True)
+    refused = login("jyj_liaison").get("/exports?unit=jtj")
+    assert refused.status_code == 403 and "只能查看和导出本单位的台账" in text_of(refused)
+    bad = office.get("/exports?year=26")
+    assert bad.status_code == 400 and "年度应为四位数字" in text_of(bad)

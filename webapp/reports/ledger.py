@@ -48,6 +48,7 @@ class LedgerRow:
     overdue: str = ""
     status: str = ""
     unit_code: str = ""  # not a column: for filtering
+    instance_id: int | None = None  # not a column: the item page's link in the browser's ledger
 
 
 COLUMNS = [("number", "编号", 12), ("item_type", "类型", 10), ("session", "届次", 11), ("title", "案由", 40),
@@ -78,7 +79,9 @@ def ledger_rows(session, runtime, units: set[str] | None = None, year: int | Non
             workflow = runtime.unit_from_row(session, row, must_run=False).workflow
             data = _variables(workflow)
             scopes = _running_scopes(workflow, "unit_handling")
-            rows += _item_rows(data, scopes, names, STATUS_LABELS.get(row.status, row.status), today)
+            for item_row in _item_rows(data, scopes, names, STATUS_LABELS.get(row.status, row.status), today):
+                item_row.instance_id = row.id
+                rows.append(item_row)
     if units is not None:
         rows = [r for r in rows if r.unit_code in units]
     return rows

@@ -70,16 +70,34 @@ def _download(data: bytes, filename: str, content_type: str):
 
 @bp.get("/exports")
 def index():
+    """The ledger page: a unit's ledger in the browser (one unit at a time: each item's state is read), and
+    the Excel download of any scope the user may see."""
     user = actor()
     if not may_export_ledger(user):
         abort(403, description="只有市政府办公室、代表工委、提案委和承办单位可以导出台账。")
     allowed = ledger_units(user)
-    with get_engine().db.read() as session:
+    year, unit = _ledger_scope(allowed)
+    shown = {unit} if unit else (allowed if allowed is not None and len(allowed) == 1 else None)
+    engine = get_engine()
+    with engine.db.read() as session:
         query = select(Unit.code, Unit.name).order_by(Unit.name)
         if allowed is not None:
             query = query.where(Unit.code.in_(sorted(allowed)))
         units = session.execute(query).all()
-    return render_template("exports.html", units=units, all_units=allowed is None, this_year=date.today().year)
+        rows = None if shown is None else ledger_rows(session, engine.runtime, units=shown, year=year)
+    return render_template("exports.html", units=units, all_units=allowed is None, this_year=date.today().year,
+                           rows=rows, year=year, unit=unit or (next(iter(shown)) if shown else ""))
+
+
+def _ledger_scope(allowed: set[str] | None) -> tuple[int | None, str]:
+    """The year and unit asked for, checked (400 / 403 with a Chinese message)."""
+    year = request.args.get("year", "").strip()
+    if year and not (year.isdigit() and len(year) == 4):
+        abort(400, description=f"年度应为四位数字：{year}")
+    unit = request.args.get("unit", "").strip()
+    if unit and allowed is not None and unit not in allowed:
+        abort(403, description="只能查看和导出本单位的台账。")
+    return (int(year) if year else None), unit
 
 
 @bp.get("/exports/ledger.xlsx")
@@ -88,18 +106,12 @@ def ledger():
     allowed = ledger_units(user)
     if allowed is not None and not allowed:
         abort(403, description="只有市政府办公室、代表工委、提案委和承办单位可以导出台账。")
-    year = request.args.get("year", "").strip()
-    if year and not (year.isdigit() and len(year) == 4):
-        abort(400, description=f"年度应为四位数字：{year}")
-    unit = request.args.get("unit", "").strip()
-    units = allowed
-    if unit:
-        if allowed is not None and unit not in allowed:
-            abort(403, description="只能导出本单位的台账。")
-        units = {unit}
+    year_number, unit = _ledger_scope(allowed)
+    year = str(year_number) if year_number else ""
+    units = {unit} if unit else allowed
     engine = get_engine()
     with engine.db.read() as session:
-        rows = ledger_rows(session, engine.runtime, units=units, year=int(year) if year else None)
+        rows = ledger_rows(session, engine.runtime, units=units, year=year_number)
         names = dict(session.execute(select(Unit.code, Unit.name)).all())
     scope = "全部承办单位" if units is None else "、".join(names.get(u, u) for u in sorted(units))
     title = f"建议提案办理台账（{year + '年度，' if year else ''}{scope}）"
