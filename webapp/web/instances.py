@@ -10,7 +10,7 @@ from ..engine.errors import EngineError
 from ..engine.history import ACTION_LABELS
 from ..engine.runtime import STATUS_LABELS
 from ..items import ITEM_PROCESS
-from ..models import HumanTask, Instance, Unit, User
+from ..models import HumanTask, Instance, Job, Unit, User, utcnow
 from .access import can_view_instance, sees_as_proposer_only, visible_instances_clause
 from .consultations import consultation_panel
 from .helpers import actor, get_engine
@@ -132,6 +132,7 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
         open_tasks = list(session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
         events = engine.history.for_instance(session, instance_id)
+        automatic_steps = _automatic_steps_under_way(session, instance) if not open_tasks else []
         starter = session.get(User, instance.started_by_id) if instance.started_by_id else None
         item = load_item(session, instance)  # the 事项信息 card of an item's main process
         variables, unit_rows = variables_and_units(session, engine.runtime, instance, item, engine.clock.today())
@@ -150,8 +151,20 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
                            starter=starter, detail_labels=DETAIL_LABELS, supervision=supervision_panel,
                            urge_methods=URGE_METHODS, text_max=TEXT_MAX, item_card=item_card, consultations=consultations,
                            earliest_due=engine.clock.today() + timedelta(days=1), proposer_view=proposer_view,
+                           automatic_steps=automatic_steps,
                            variables_json=None if variables is None else
                            json.dumps(variables, ensure_ascii=False, indent=2, sort_keys=True, default=str)), status
+
+
+def _automatic_steps_under_way(session, instance) -> list[str]:
+    """The service tasks the worker is about to run for a running instance without open tasks (e.g. right after
+    分类甄选: 更新事项登记信息), so the page can say so and refresh itself when they are done. Jobs waiting
+    for a later retry or stopped as incidents do not count: the page would otherwise refresh for nothing."""
+    if instance.status != "running":
+        return []
+    soon = utcnow() + timedelta(seconds=30)
+    return list(session.scalars(select(Job.name).where(
+        Job.instance_id == instance.id, Job.status.in_(("pending", "running")), Job.run_at <= soon).order_by(Job.id)))
 
 
 class _Names:

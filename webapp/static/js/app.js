@@ -118,6 +118,20 @@
     });
   });
 
+  // An item page waiting for the worker's automatic steps reloads itself until its next task is there, but
+  // never while the user is typing: nothing entered may be lost.
+  var waiting = document.querySelector("[data-auto-refresh]");
+  if (waiting) {
+    var typed = false;
+    document.addEventListener("input", function () { typed = true; });
+    var seconds = parseInt(waiting.getAttribute("data-auto-refresh"), 10) || 3;
+    setTimeout(function reload() {
+      var active = document.activeElement;
+      var busy = typed || (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+      if (!busy) { window.location.reload(); }
+    }, seconds * 1000);
+  }
+
   // Prevent double submission of the task form.
   document.querySelectorAll("form.task-form").forEach(function (form) {
     form.addEventListener("submit", function () {

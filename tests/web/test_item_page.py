@@ -1,5 +1,6 @@
-"""What a deputy reads on his item's page: the steps and who took them, his own entries in full, but not
-the units' and reviewers' internal opinions or the raw process data."""
+"""The item page as its readers meet it: what a deputy reads of his item (the steps and who took them,
+his own entries in full, not the internal opinions or the raw process data), the menu and breadcrumb,
+and the automatic steps under way before the next task."""
 from tests.procedure.driver import accept, consult, dispatch, register
 from webapp.items import register_item
 
@@ -43,3 +44,22 @@ def test_deputies_menu_and_the_item_pages_breadcrumb(login, procedure):
     assert '<a href="/items" class="active">事项</a>' in deputy
     office = login("office").get(f"/instances/{item.instance_id}").get_data(as_text=True)
     assert ">流程实例</a>" in office
+
+
+def test_the_item_page_says_which_automatic_steps_run_and_refreshes_until_the_next_task(login, procedure):
+    values = dict(item_type="suggestion", session="十七届五次", timing="session", item_no="79",
+                  title="关于增开夜间公交的建议", body="建议增开夜间公交。", category="交通运输",
+                  proposer_type="individual", proposer="deputy", source="manual", key_source="none")
+    item = register_item(procedure.engine, values, procedure.user("office"))
+    procedure.instance_id = item.instance_id
+    procedure.work()
+    office = login("office")
+    task = procedure.task("intake_review")
+    done = office.post(f"/tasks/{task.id}", data={"intake_decision": "register", "category": "交通运输",
+                                                  "key_source": "none"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    waiting = office.get(f"/instances/{item.instance_id}").get_data(as_text=True)
+    assert 'data-auto-refresh="3"' in waiting and "系统正在执行：更新事项登记信息" in waiting
+    procedure.work()  # the worker runs the service task; 交办 is next
+    after = office.get(f"/instances/{item.instance_id}").get_data(as_text=True)
+    assert "data-auto-refresh" not in after and "交办：确定承办单位" in after
