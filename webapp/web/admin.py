@@ -11,7 +11,7 @@ from ..clock import CalendarError
 from ..clock.service import check_rule_value
 from ..engine.errors import EngineError
 from ..models import DeadlineRule, DeadlineRuleChange
-from .helpers import actor, get_engine
+from .helpers import actor, get_engine, restrict
 
 # The units as administrators read them (the clock's own labels say 日 for calendar days).
 UNIT_LABELS = {"workdays": "个工作日", "months": "个月", "days": "个自然日"}
@@ -20,16 +20,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
 
 
-@bp.before_request
-def admins_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not user.is_admin:
-        if request.endpoint and request.endpoint.startswith("admin.deadline"):
-            abort(403, description="只有系统管理员可以修改期限规则。")
-        abort(403, description="只有系统管理员可以处理故障。")
-    return None
+restrict(bp, lambda user: user.is_admin,
+         lambda endpoint: "只有系统管理员可以修改期限规则。" if endpoint.startswith("admin.deadline")
+         else "只有系统管理员可以处理故障。")
 
 
 @bp.get("/incidents")

@@ -5,21 +5,14 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from ..items import api as items_api
 from ..items.intake import ItemInvalid
 from ..items.vocabulary import SOURCES
-from .helpers import actor, get_engine
+from .helpers import actor, get_engine, restrict
 
 bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 PLATFORM_OPTIONS = [(code, SOURCES[code]) for code in items_api.PLATFORM_SOURCES]
 
 
-@bp.before_request
-def admins_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not user.is_admin:
-        abort(403, description="只有系统管理员可以管理接口令牌。")
-    return None
+restrict(bp, lambda user: user.is_admin, "只有系统管理员可以管理接口令牌。")
 
 
 @bp.get("")

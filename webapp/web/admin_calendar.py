@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from ..clock import SCHEDULE_FORMAT, CalendarError, parse_schedule
 from ..clock.service import SOURCES
 from .admin import refresh_open_deadlines
-from .helpers import actor, get_engine
+from .helpers import actor, get_engine, restrict
 
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
@@ -32,14 +32,7 @@ EXAMPLE = """\
 2027-02-20 班 春节调休上班"""
 
 
-@bp.before_request
-def admins_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not user.is_admin:
-        abort(403, description="只有系统管理员可以维护工作日历。")
-    return None
+restrict(bp, lambda user: user.is_admin, "只有系统管理员可以维护工作日历。")
 
 
 def _by() -> str:

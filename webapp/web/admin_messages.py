@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 
 from ..messaging import templates
 from ..messaging.mail import outbox_entries, outbox_path, read_outbox
-from .helpers import actor, get_engine, get_settings
+from .helpers import actor, get_engine, get_settings, restrict
 
 bp = Blueprint("admin_messages", __name__, url_prefix="/admin")
 
@@ -19,16 +19,9 @@ SAMPLE_JSON = json.dumps(templates.SAMPLE_VARIABLES, ensure_ascii=False, indent=
 SAMPLE_MAX_CHARS = 20_000
 
 
-@bp.before_request
-def admins_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not user.is_admin:
-        if request.endpoint and request.endpoint.startswith("admin_messages.outbox"):
-            abort(403, description="只有系统管理员可以查看发件箱。")
-        abort(403, description="只有系统管理员可以维护通知模板。")
-    return None
+restrict(bp, lambda user: user.is_admin,
+         lambda endpoint: "只有系统管理员可以查看发件箱。" if endpoint.startswith("admin_messages.outbox")
+         else "只有系统管理员可以维护通知模板。")
 
 
 # --- message templates ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -26,6 +26,17 @@ def get_settings():
 def actor():
     """The logged-in User itself (not Flask-Login's proxy), for passing to the engine."""
     return current_user._get_current_object()
+
+
+def restrict(blueprint, allowed, message) -> None:
+    """Refuse every page of `blueprint` to signed-in users for whom `allowed(user)` is false: 403 with
+    `message` (a string, or a function of the endpoint). Visitors not signed in are left to the login
+    check, which runs first and redirects."""
+    @blueprint.before_request
+    def _restricted():
+        user = actor()
+        if getattr(user, "is_authenticated", False) and not allowed(user):
+            abort(403, description=message(request.endpoint or "") if callable(message) else message)
 
 
 def is_safe_target(target: str | None) -> bool:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from ..items import batch
 from ..items.numbering import item_label
 from ..items.spreadsheet import MAX_ROWS, XLSX_CONTENT_TYPE, UnreadableFile, read_workbook, template_workbook
-from .helpers import actor, file_size, get_engine, get_settings
+from .helpers import actor, file_size, get_engine, get_settings, restrict
 from .items import may_register
 
 bp = Blueprint("item_import", __name__, url_prefix="/items/import")
@@ -15,14 +15,7 @@ bp = Blueprint("item_import", __name__, url_prefix="/items/import")
 TEMPLATE_NAME = "建议提案批量导入模板.xlsx"
 
 
-@bp.before_request
-def the_office_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not may_register(user):
-        abort(403, description="只有市政府办公室可以批量导入建议、提案。")
-    return None
+restrict(bp, may_register, "只有市政府办公室可以批量导入建议、提案。")
 
 
 @bp.get("")

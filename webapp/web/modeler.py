@@ -15,7 +15,7 @@ from ..engine.errors import DeployError, EngineError, NotFound
 from ..modeling.element_templates import element_templates
 from ..modeling.service import Modeling, convert_input
 from . import vendor
-from .helpers import actor, get_engine
+from .helpers import actor, get_engine, restrict
 
 PROCESS_OWNER_ROLE = "process_owner"
 KIND_PATHS = {"processes": "bpmn", "decisions": "dmn"}
@@ -31,14 +31,7 @@ def may_model(user) -> bool:
     return bool(user.is_admin or any(r.role_code == PROCESS_OWNER_ROLE for r in user.roles))
 
 
-@bp.before_request
-def process_owners_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not may_model(user):
-        abort(403, description="只有流程管理员和系统管理员可以修改流程和决策表。")
-    return None
+restrict(bp, may_model, "只有流程管理员和系统管理员可以修改流程和决策表。")
 
 
 @bp.app_context_processor

@@ -15,7 +15,7 @@ from ..engine.errors import EngineError, NotFound
 from ..engine.migration import Migration
 from ..models import Deployment
 from ..modeling.service import Modeling
-from .helpers import actor, get_engine
+from .helpers import actor, get_engine, restrict
 from .modeler import may_model
 
 bp = Blueprint("versions", __name__, url_prefix="/modeler/processes")
@@ -24,14 +24,7 @@ SOURCE_LABELS = {"cli": "命令行", "browser": "浏览器"}
 REASONS_IN_MESSAGE = 5  # refused items named in the message after a move
 
 
-@bp.before_request
-def process_owners_only():
-    user = actor()
-    if not getattr(user, "is_authenticated", False):
-        return None  # the login check runs first and redirects
-    if not may_model(user):
-        abort(403, description="只有流程管理员和系统管理员可以查看流程版本和迁移事项。")
-    return None
+restrict(bp, may_model, "只有流程管理员和系统管理员可以查看流程版本和迁移事项。")
 
 
 def _definition(key: str):
