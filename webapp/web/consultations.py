@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from service_tasks.consultations import METHODS, STAGES
 from ..items.consultations import COMMENT_MAX, STATUSES, AnswerRefused, answer
-from ..models import ConsultationRecord, Item, Unit
+from ..models import ConsultationRecord, Unit
 from .helpers import actor, get_engine
 
 bp = Blueprint("consultations", __name__)
@@ -67,11 +67,11 @@ def records_of_instance(session, instance_id: int) -> list[RecordView]:
             for record, unit_name in rows]
 
 
-def consultation_panel(session, user, instance) -> ConsultationPanel:
-    """The 协商记录 card of the item page (the page has checked that the user may see the item)."""
+def consultation_panel(session, user, instance, item) -> ConsultationPanel:
+    """The 协商记录 card of the item page (the page has checked that the user may see the item, and read
+    the item behind the instance: None for other processes)."""
     panel = ConsultationPanel(records=records_of_instance(session, instance.id))
     if panel.records:
-        item = session.scalar(select(Item).where(Item.instance_id == instance.id))
         if item is not None:
             panel.proposer_name = item.proposer_name
             panel.proposer_has_account = bool(item.proposer)

@@ -137,7 +137,7 @@ def instance_page(instance_id, supervision: dict | None = None, status: int = 20
         item = load_item(session, instance)  # the 事项信息 card of an item's main process
         variables, unit_rows = variables_and_units(session, engine.runtime, instance, item, engine.clock.today())
         item_card = None if item is None else build_card(session, user, instance, item, unit_rows, events, variables)
-        consultations = consultation_panel(session, user, instance)  # 协商记录 and the proposer's answers
+        consultations = consultation_panel(session, user, instance, item)  # 协商记录 and the proposer's answers
         names = _Names(session)
         proposer_view = sees_as_proposer_only(user)
         if proposer_view:  # the steps taken and by whom; only his own entries with their content

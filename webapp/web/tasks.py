@@ -61,7 +61,7 @@ def _case_at_hand(session, user, instance) -> dict:
         return dict(item_card=None, consultations=None)
     card = build_card(session, user, instance, item, units=[], events=[], variables=None)
     card.progress = None  # the progress line belongs to the item page, which reads the history for it
-    return dict(item_card=card, consultations=consultation_panel(session, user, instance))
+    return dict(item_card=card, consultations=consultation_panel(session, user, instance, item))
 
 
 @bp.get("/tasks/<int:task_id>")
